@@ -1,0 +1,147 @@
+"""Build the ffmpeg argv for one TranscodeRequest from validated settings, never free-form."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from mpr.domain.errors import TranscodeError
+from mpr.domain.pipeline import TranscodeRequest
+from mpr.domain.preset import COPY, TranscodePreset
+
+GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "error",
+               "-progress", "pipe:1")
+
+# Output muxer per container name (presets' containers and what the prober reports for copy).
+MUXERS: dict[str, str] = {
+    "mp4": "mp4", "m4v": "mp4", "mov": "mov", "m4a": "ipod", "3gp": "3gp",
+    "mkv": "matroska", "webm": "webm", "mp3": "mp3", "ogg": "ogg", "opus": "ogg",
+    "aac": "adts", "flac": "flac", "wav": "wav", "aiff": "aiff", "avi": "avi", "flv": "flv",
+    "mpegts": "mpegts", "ts": "mpegts", "mpeg": "mpeg", "asf": "asf", "mxf": "mxf",
+}
+_MOV_MUXERS = frozenset({"mp4", "mov", "ipod", "3gp"})
+_URL = re.compile(r"^https?://", re.IGNORECASE)
+# Nested opens (playlists, references inside a file) may only use the input's own protocols.
+_FILE_PROTOCOLS = "file"
+_URL_PROTOCOLS = "http,https,tcp,tls,crypto"
+
+
+def is_url(locator: str) -> bool:
+    """True for an http(s) URL, which ffmpeg reads directly."""
+    return bool(_URL.match(locator))
+
+
+def media_arg(locator: str) -> str:
+    """The argv form of a path or URL: 'file:' + absolute path, so no name reads as an option."""
+    return locator if is_url(locator) else "file:" + os.path.abspath(locator)
+
+
+def protocol_whitelist(locator: str) -> list[str]:
+    """Restrict what a (possibly hostile) input may open to its own kind of protocol."""
+    return ["-protocol_whitelist", _URL_PROTOCOLS if is_url(locator) else _FILE_PROTOCOLS]
+
+
+def muxer_for(container: str) -> str:
+    """The ffmpeg muxer that writes a container; TranscodeError for an unknown one."""
+    muxer = MUXERS.get(container.lower())
+    if muxer is None:
+        raise TranscodeError(f"cannot write container {container!r}")
+    return muxer
+
+
+def build_command(request: TranscodeRequest, ffmpeg: str = "ffmpeg") -> list[str]:
+    """The full argv of the ffmpeg run that performs the request."""
+    preset = request.preset
+    muxer = muxer_for(request.output_format)
+    return [
+        ffmpeg, *GLOBAL_ARGS,
+        *_input_args(request),
+        *_map_args(preset),
+        *_video_args(preset, muxer),
+        *_audio_args(preset),
+        *_output_args(request, muxer),
+    ]
+
+
+def _input_args(request: TranscodeRequest) -> list[str]:
+    seek = [] if not request.trim.start else ["-ss", _number(request.trim.start)]
+    return [*protocol_whitelist(request.source), *seek, "-i", media_arg(request.source)]
+
+
+def _map_args(preset: TranscodePreset) -> list[str]:
+    video = ["-map", "0:v:0?"] if preset.video_codec is not None else []
+    audio = ["-map", "0:a:0?"] if preset.audio_codec is not None else []
+    return [*video, *audio, "-map_metadata", "0", "-sn", "-dn"]
+
+
+def _video_args(p: TranscodePreset, muxer: str) -> list[str]:
+    if p.video_codec is None:
+        return ["-vn"]
+    if p.video_codec == COPY:
+        return ["-c:v", COPY]
+    framerate = ["-r", _number(p.framerate)] if p.framerate is not None else []
+    return ["-c:v", p.video_codec, *_rate_control(p), *_speed(p), *_codec_extras(p, muxer),
+            "-vf", scale_filter(p.box), "-pix_fmt", "yuv420p", *framerate]
+
+
+def _rate_control(p: TranscodePreset) -> list[str]:
+    crf = ["-crf", str(p.video_crf)] if p.video_crf is not None else []
+    if p.video_bitrate is not None:
+        return [*crf, "-b:v", p.video_bitrate]
+    # libvpx-vp9 is only in constant-quality mode when the bitrate is 0.
+    vp9_cq = p.video_codec == "libvpx-vp9" and p.video_crf is not None
+    return [*crf, "-b:v", "0"] if vp9_cq else crf
+
+
+def _speed(p: TranscodePreset) -> list[str]:
+    if p.video_codec == "libvpx-vp9":
+        speed = [] if p.video_preset is None else ["-deadline", "good", "-cpu-used", p.video_preset]
+        return [*speed, "-row-mt", "1"]
+    return [] if p.video_preset is None else ["-preset", p.video_preset]
+
+
+def _codec_extras(p: TranscodePreset, muxer: str) -> list[str]:
+    if p.video_codec != "libx265":
+        return []
+    # Apple players and browsers only recognise HEVC in MP4/MOV under the hvc1 tag.
+    tag = ["-tag:v", "hvc1"] if muxer in _MOV_MUXERS else []
+    return [*tag, "-x265-params", "log-level=error"]
+
+
+def scale_filter(box: tuple[int, int] | None) -> str:
+    """Fit inside the box keeping aspect, never upscale, even dimensions (yuv420p needs them)."""
+    if box is None:
+        return "scale=trunc(iw/2)*2:trunc(ih/2)*2"
+    width, height = box
+    return (f"scale=w='min({width},iw)':h='min({height},ih)'"
+            ":force_original_aspect_ratio=decrease:force_divisible_by=2")
+
+
+def _audio_args(p: TranscodePreset) -> list[str]:
+    if p.audio_codec is None:
+        return ["-an"]
+    if p.audio_codec == COPY:
+        return ["-c:a", COPY]
+    args = ["-c:a", p.audio_codec]
+    if p.audio_bitrate is not None:
+        args += ["-b:a", p.audio_bitrate]
+    if p.audio_channels is not None:
+        args += ["-ac", str(p.audio_channels)]
+    if p.audio_samplerate is not None:
+        args += ["-ar", str(p.audio_samplerate)]
+    return args
+
+
+def _output_args(request: TranscodeRequest, muxer: str) -> list[str]:
+    start, end = request.trim.start or 0.0, request.trim.end
+    duration = [] if end is None else ["-t", _number(end - start)]
+    copies = COPY in (request.preset.video_codec, request.preset.audio_codec)
+    # Copied packets keep their timestamps; shift them so the cut starts at zero.
+    shift = ["-avoid_negative_ts", "make_zero"] if copies else []
+    faststart = ["-movflags", "+faststart"] if muxer in _MOV_MUXERS else []
+    return [*duration, *shift, "-f", muxer, *faststart, media_arg(request.destination)]
+
+
+def _number(value: float) -> str:
+    """A float as ffmpeg reads it, without exponent or trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")

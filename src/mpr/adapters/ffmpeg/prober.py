@@ -1,0 +1,150 @@
+"""The MediaProber port on ffprobe: JSON metadata mapped to MediaInfo, failures to ProbeError."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import math
+import re
+from asyncio.subprocess import Process
+from typing import Any
+from urllib.parse import urlsplit
+
+from mpr.adapters.ffmpeg.command import is_url, media_arg, protocol_whitelist
+from mpr.domain.errors import ProbeError
+from mpr.domain.media import MediaInfo, extension_of
+
+# ffprobe names a demuxer family; the file name tells which member a file is.
+_MOV_FAMILY = {"mp4": "mp4", "m4v": "mp4", "m4a": "m4a", "mov": "mov", "3gp": "3gp"}
+_LOG_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+
+
+class FfprobeProber:
+    """Probes a local path or URL with ffprobe; implements the MediaProber port."""
+
+    def __init__(self, ffprobe: str = "ffprobe", timeout: float = 30) -> None:
+        self._ffprobe = ffprobe
+        self._timeout = timeout
+
+    async def probe(self, locator: str) -> MediaInfo:
+        """Media metadata of the file; ProbeError when it is not readable audio/video."""
+        stdout = await self._run(locator)
+        try:
+            data = json.loads(stdout)
+        except ValueError as e:
+            raise ProbeError(f"ffprobe returned unreadable output: {e}") from e
+        return media_info(data, locator)
+
+    async def _run(self, locator: str) -> bytes:
+        arg = media_arg(locator)
+        argv = [self._ffprobe, "-v", "error", "-print_format", "json", "-show_format",
+                "-show_streams", *protocol_whitelist(locator), arg]
+        process = await self._start(argv)
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), self._timeout)
+        except TimeoutError as e:
+            await _kill(process)
+            raise ProbeError(f"ffprobe timed out after {self._timeout:g} s") from e
+        except BaseException:
+            await _kill(process)
+            raise
+        if process.returncode != 0:
+            raise ProbeError(error_reason(stderr.decode("utf-8", "replace"), arg))
+        return stdout
+
+    async def _start(self, argv: list[str]) -> Process:
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+        except OSError as e:
+            raise ProbeError(f"cannot start ffprobe ({self._ffprobe}): {e}") from e
+
+
+async def _kill(process: Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+    await process.wait()
+
+
+def error_reason(stderr: str, arg: str) -> str:
+    """ffprobe's complaint as one line, main reason first, without paths or URLs."""
+    lines = [_LOG_PREFIX.sub("", line).replace(f"{arg}: ", "").replace(arg, "the file").strip()
+             for line in stderr.splitlines()]
+    lines = list(dict.fromkeys(line for line in lines if line))
+    if not lines:
+        return "ffprobe could not read the file"
+    reason, details = lines[-1], lines[-3:-1]
+    return f"{reason} ({'; '.join(details)})" if details else reason
+
+
+def media_info(data: dict[str, Any], locator: str) -> MediaInfo:
+    """Map ffprobe's JSON to MediaInfo; ProbeError when there is no audio or video stream."""
+    streams: list[dict[str, Any]] = data.get("streams") or []
+    fmt: dict[str, Any] = data.get("format") or {}
+    video = _first(streams, "video")
+    audio = _first(streams, "audio")
+    if video is None and audio is None:
+        raise ProbeError("no audio or video stream found")
+    return MediaInfo(
+        duration=_duration(fmt, streams),
+        container=container_name(str(fmt.get("format_name", "")), locator),
+        video_codec=video.get("codec_name") if video else None,
+        audio_codec=audio.get("codec_name") if audio else None,
+        width=_int(video.get("width")) if video else None,
+        height=_int(video.get("height")) if video else None,
+        framerate=_framerate(video) if video else None,
+        bitrate=_int(fmt.get("bit_rate")),
+        properties=data,
+    )
+
+
+def container_name(format_name: str, locator: str) -> str | None:
+    """A friendly container name: the demuxer's first name, refined by the file extension."""
+    first = format_name.split(",")[0].strip()
+    extension = extension_of(urlsplit(locator).path if is_url(locator) else locator)
+    if first == "mov":
+        return _MOV_FAMILY.get(extension, "mp4")
+    if first == "matroska":
+        return "webm" if extension == "webm" else "mkv"
+    return first or None
+
+
+def _first(streams: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    """The first stream of a kind, ignoring cover art (attached pictures)."""
+    for stream in streams:
+        cover = (stream.get("disposition") or {}).get("attached_pic") == 1
+        if stream.get("codec_type") == kind and not cover:
+            return stream
+    return None
+
+
+def _duration(fmt: dict[str, Any], streams: list[dict[str, Any]]) -> float | None:
+    duration = _float(fmt.get("duration"))
+    if duration is not None:
+        return duration
+    known = [d for d in (_float(s.get("duration")) for s in streams) if d is not None]
+    return max(known, default=None)
+
+
+def _framerate(stream: dict[str, Any]) -> float | None:
+    for key in ("avg_frame_rate", "r_frame_rate"):
+        numerator, _, denominator = str(stream.get(key, "")).partition("/")
+        num, den = _float(numerator), _float(denominator or "1")
+        if num and den:
+            return round(num / den, 3)
+    return None
+
+
+def _float(value: object) -> float | None:
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def _int(value: object) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None else None

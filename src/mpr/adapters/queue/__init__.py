@@ -1,0 +1,1 @@
+"""Job queue adapters: in-process, Dramatiq over Redis, AWS Step Functions."""

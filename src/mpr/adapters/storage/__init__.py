@@ -1,0 +1,1 @@
+"""Media storage adapters: a local folder or S3-compatible buckets."""

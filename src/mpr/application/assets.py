@@ -1,0 +1,54 @@
+"""Change and delete assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mpr.application.ids import parse_id
+from mpr.domain.asset import Location, MediaAsset
+from mpr.domain.errors import Conflict
+from mpr.domain.ports import Clock, MediaStorage, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class AssetChanges:
+    comments: str | None = None
+    tags: list[str] | None = None
+
+
+class UpdateAsset:
+    """Edit an asset's comments and tags."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, asset_id: str, changes: AssetChanges) -> MediaAsset:
+        aid = parse_id(asset_id, "asset")
+        async with self._uow() as uow:
+            asset = await uow.assets.get(aid)
+            asset.annotate(self._clock.now(), comments=changes.comments, tags=changes.tags)
+            await uow.assets.save(asset)
+            await uow.commit()
+        return asset
+
+
+class DeleteAsset:
+    """Remove an asset's record and its file; refused while a job still reads it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, input_storage: MediaStorage,
+                 output_storage: MediaStorage) -> None:
+        self._uow = uow
+        self._stores = {Location.INPUT: input_storage, Location.OUTPUT: output_storage}
+
+    async def __call__(self, asset_id: str) -> MediaAsset:
+        aid = parse_id(asset_id, "asset")
+        async with self._uow() as uow:
+            asset = await uow.assets.get(aid)
+            active = await uow.jobs.active_for_asset(aid)
+            if active:
+                raise Conflict(f"asset {aid} is the source of {active} pending or processing "
+                               "job(s); cancel them first")
+            await uow.assets.delete(aid)
+            await self._stores[asset.location].delete(asset.file_path)
+            await uow.commit()
+        return asset

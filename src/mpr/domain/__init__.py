@@ -1,0 +1,1 @@
+"""Pure domain: entities, value objects, the job state machine, ports and errors."""

@@ -1,0 +1,203 @@
+"""TranscodeJob and its state machine: one transition table, intent-named methods."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from mpr.domain.errors import InvalidTransition, ValidationError
+from mpr.domain.preset import TranscodePreset
+
+
+class JobStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        """True while the job may still run (pending or processing)."""
+        return self in (JobStatus.PENDING, JobStatus.PROCESSING)
+
+
+P, R, C, F, X = (JobStatus.PENDING, JobStatus.PROCESSING, JobStatus.COMPLETED,
+                 JobStatus.FAILED, JobStatus.CANCELLED)
+
+TRANSITIONS: dict[tuple[JobStatus, str], JobStatus] = {
+    (P, "start"): R,
+    (P, "cancel"): X,
+    (R, "complete"): C,
+    (R, "fail"): F,
+    (R, "cancel"): X,
+    (R, "requeue"): P,  # worker lost or handed back: dispatched again
+    (F, "retry"): P,
+    (X, "retry"): P,
+}
+ACTIONS = ("start", "complete", "fail", "cancel", "retry", "requeue")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a running encode is: percent done, media time reached, speed and ETA."""
+
+    percent: float
+    current_time: float | None = None
+    speed: float | None = None
+    eta: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trim:
+    """A segment of the source in seconds; either end may be open."""
+
+    start: float | None = None
+    end: float | None = None
+
+    def check_within(self, duration: float | None) -> None:
+        """Refuse a negative, reversed or out-of-media segment."""
+        start, end = self.start, self.end
+        if start is not None and start < 0:
+            raise ValidationError(f"trimStart {start} is negative")
+        if end is not None and end <= 0:
+            raise ValidationError(f"trimEnd {end} must be after the start of the media")
+        if start is not None and end is not None and start >= end:
+            raise ValidationError(f"trimStart {start} must be before trimEnd {end}")
+        if duration is None:
+            return
+        if start is not None and start >= duration:
+            raise ValidationError(f"trimStart {start} is outside the media ({duration:.3f} s)")
+        if end is not None and end > duration + 0.001:
+            raise ValidationError(f"trimEnd {end} is outside the media ({duration:.3f} s)")
+
+    def length(self, duration: float | None) -> float | None:
+        """Seconds of media the segment covers, when known."""
+        end = self.end if self.end is not None else duration
+        return None if end is None else max(0.0, end - (self.start or 0.0))
+
+    @property
+    def is_set(self) -> bool:
+        return self.start is not None or self.end is not None
+
+
+@dataclass(slots=True)
+class TranscodeJob:
+    """One unit of processing: a source, a preset snapshot, a segment and an output key."""
+
+    id: uuid.UUID
+    source_asset_id: uuid.UUID
+    preset: TranscodePreset
+    output_filename: str
+    output_path: str
+    created_at: datetime
+    updated_at: datetime
+    trim: Trim = Trim()
+    status: JobStatus = JobStatus.PENDING
+    progress: float = 0.0
+    current_time: float | None = None
+    speed: float | None = None
+    eta: float | None = None
+    error_message: str | None = None
+    output_asset_id: uuid.UUID | None = None
+    task_id: str | None = None
+    execution_arn: str | None = None
+    priority: int = 0
+    attempts: int = 0
+    worker_id: str | None = None
+    heartbeat_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def preset_id(self) -> uuid.UUID:
+        return self.preset.id
+
+    def start(self, now: datetime, worker_id: str | None = None) -> None:
+        """A worker took the job: it is processing, one more attempt."""
+        self._transition("start", now)
+        self.attempts += 1
+        self.worker_id = worker_id
+        self.heartbeat_at = now
+        self.started_at = now
+        self.error_message = None
+        self._reset_progress()
+
+    def complete(self, now: datetime, output_asset_id: uuid.UUID) -> None:
+        """The output is stored and registered."""
+        self._transition("complete", now)
+        self.output_asset_id = output_asset_id
+        self.progress = 100.0
+        self.eta = 0.0
+        self.completed_at = now
+        self.worker_id = None
+
+    def fail(self, now: datetime, message: str) -> None:
+        """The encode failed; the message says why."""
+        self._transition("fail", now)
+        self.error_message = message
+        self.completed_at = now
+        self.worker_id = None
+
+    def cancel(self, now: datetime) -> None:
+        """A person stopped the job."""
+        self._transition("cancel", now)
+        self.completed_at = now
+        self.worker_id = None
+
+    def retry(self, now: datetime) -> None:
+        """Run a failed or cancelled job again from the start, with a fresh attempt budget."""
+        self._transition("retry", now)
+        self._back_to_pending()
+        self.attempts = 0
+
+    def requeue(self, now: datetime, reason: str) -> None:
+        """Its worker was lost or handed it back: wait for dispatch again."""
+        self._transition("requeue", now)
+        self._back_to_pending()
+        self.error_message = reason
+
+    def record_progress(self, now: datetime, progress: Progress) -> None:
+        """Note how far the encode got; only while processing, never backwards."""
+        if self.status is not JobStatus.PROCESSING:
+            raise InvalidTransition(self.id, self.status.value, "record progress of")
+        self.progress = max(self.progress, min(100.0, max(0.0, progress.percent)))
+        self.current_time = progress.current_time
+        self.speed = progress.speed
+        self.eta = progress.eta
+        self.heartbeat_at = now
+        self.updated_at = now
+
+    def can(self, action: str) -> bool:
+        """True when the state machine allows the action now."""
+        return (self.status, action) in TRANSITIONS
+
+    def _transition(self, action: str, now: datetime) -> None:
+        target = TRANSITIONS.get((self.status, action))
+        if target is None:
+            raise InvalidTransition(self.id, self.status.value, action)
+        self.status = target
+        self.updated_at = now
+
+    def _back_to_pending(self) -> None:
+        self.error_message = None
+        self.completed_at = None
+        self.started_at = None
+        self.worker_id = None
+        self.heartbeat_at = None
+        self.output_asset_id = None
+        self.task_id = None
+        self.execution_arn = None
+        self._reset_progress()
+
+    def _reset_progress(self) -> None:
+        self.progress = 0.0
+        self.current_time = None
+        self.speed = None
+        self.eta = None
+
+    def copy(self) -> TranscodeJob:
+        """An independent copy (used by in-memory stores)."""
+        return replace(self)

@@ -1,0 +1,107 @@
+"""The `mpr` command: serve, worker, scan, db upgrade, version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from mpr import __version__
+from mpr.domain.errors import MprError
+from mpr.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the command; errors are one clear line, exit 2."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(**_overrides(args))
+        _configure_logging(settings.log_level)
+        return int(args.run(settings, args) or 0)
+    except (SettingsError, MprError) as e:
+        print(f"mpr: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mpr", description="MPR, the Media Processor")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="serve the API and UI (and, embedded, the workers)")
+    serve.add_argument("--host", help="address to bind (default MPR_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default MPR_PORT or 8000)")
+    serve.set_defaults(run=_serve)
+    worker = sub.add_parser("worker", help="run Dramatiq workers (needs MPR_REDIS_URL)")
+    worker.add_argument("--processes", type=int, default=1)
+    worker.add_argument("--threads", type=int, default=2)
+    worker.set_defaults(run=_worker)
+    sub.add_parser("scan", help="register new media in the input store").set_defaults(run=_scan)
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(run=_db_upgrade)
+    sub.add_parser("version", help="print the version").set_defaults(run=_version)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    return {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
+
+
+def _serve(settings: Settings, _: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mpr.bootstrap import build
+    from mpr.entrypoints.web.app import create_app
+
+    app = create_app(build(settings))
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"MPR {__version__} serving on {base}\n  GraphiQL: {base}/graphql\n"
+          f"  Health:   {base}/ready\n  Media in: {settings.media_in.resolve()}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def _worker(settings: Settings, _: argparse.Namespace) -> int:
+    raise SettingsError("`mpr worker` needs the Dramatiq queue (MPR_REDIS_URL), which is not "
+                        "built yet; the embedded default runs workers inside `mpr serve`")
+
+
+def _scan(settings: Settings, _: argparse.Namespace) -> int:
+    from mpr.bootstrap import build
+
+    async def scan() -> None:
+        services = build(settings)
+        try:
+            await services.prepare()
+            result = await services.scan_media()
+        finally:
+            await services.close()
+        print(f"found {result.found}, registered {result.registered}, skipped {result.skipped}")
+
+    asyncio.run(scan())
+    return 0
+
+
+def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
+    from mpr.adapters.sqlalchemy import migrate
+
+    asyncio.run(migrate.upgrade(settings.resolved_database_url))
+    print("database is at the latest migration")
+    return 0
+
+
+def _version(_: Settings, __: argparse.Namespace) -> int:
+    print(f"mpr {__version__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

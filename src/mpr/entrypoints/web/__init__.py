@@ -1,0 +1,1 @@
+"""The Litestar application: GraphQL, REST endpoints, the UI and the admin."""

@@ -1,0 +1,62 @@
+"""GraphQL mutations: parse, call a use case, return the changed entity."""
+
+from __future__ import annotations
+
+import strawberry
+
+from mpr.entrypoints.web.graphql.context import Info
+from mpr.entrypoints.web.graphql.inputs import CreateJobInput, PresetInput, UpdateAssetInput
+from mpr.entrypoints.web.graphql.types import (
+    AssetType,
+    DeleteResult,
+    JobType,
+    PresetType,
+    ScanResultType,
+)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Register and probe media files new in the input store")
+    async def scan_media_folder(self, info: Info) -> ScanResultType:
+        return ScanResultType.from_domain(await info.context.services.scan_media())
+
+    @strawberry.mutation
+    async def create_job(self, info: Info, input: CreateJobInput) -> JobType:
+        job = await info.context.services.create_job(input.to_command())
+        return JobType.from_domain(job)
+
+    @strawberry.mutation
+    async def cancel_job(self, info: Info, id: strawberry.ID) -> JobType:
+        return JobType.from_domain(await info.context.services.cancel_job(id))
+
+    @strawberry.mutation
+    async def retry_job(self, info: Info, id: strawberry.ID) -> JobType:
+        return JobType.from_domain(await info.context.services.retry_job(id))
+
+    @strawberry.mutation
+    async def update_asset(self, info: Info, id: strawberry.ID,
+                           input: UpdateAssetInput) -> AssetType:
+        asset = await info.context.services.update_asset(id, input.to_changes())
+        return AssetType.from_domain(asset)
+
+    @strawberry.mutation
+    async def delete_asset(self, info: Info, id: strawberry.ID) -> DeleteResult:
+        asset = await info.context.services.delete_asset(id)
+        return DeleteResult(ok=True, id=strawberry.ID(str(asset.id)))
+
+    @strawberry.mutation
+    async def create_preset(self, info: Info, input: PresetInput) -> PresetType:
+        preset = await info.context.services.create_preset(input.to_fields())
+        return PresetType.from_domain(preset)
+
+    @strawberry.mutation
+    async def update_preset(self, info: Info, id: strawberry.ID,
+                            input: PresetInput) -> PresetType:
+        preset = await info.context.services.update_preset(id, input.to_fields())
+        return PresetType.from_domain(preset)
+
+    @strawberry.mutation
+    async def delete_preset(self, info: Info, id: strawberry.ID) -> DeleteResult:
+        preset = await info.context.services.delete_preset(id)
+        return DeleteResult(ok=True, id=strawberry.ID(str(preset.id)))

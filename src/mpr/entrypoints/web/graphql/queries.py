@@ -1,0 +1,49 @@
+"""GraphQL queries: thin calls into the read use cases."""
+
+from __future__ import annotations
+
+import strawberry
+
+from mpr.entrypoints.web.graphql.context import Info
+from mpr.entrypoints.web.graphql.types import AssetType, JobType, PresetType, SystemStatusType
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Assets, newest first; status: pending, ready or error")
+    async def assets(self, info: Info, status: str | None = None, location: str | None = None,
+                     search: str | None = None, limit: int = 50, offset: int = 0
+                     ) -> list[AssetType]:
+        found = await info.context.services.queries.assets(status, location, search, limit,
+                                                           offset)
+        return [AssetType.from_domain(a) for a in found]
+
+    @strawberry.field
+    async def asset(self, info: Info, id: strawberry.ID) -> AssetType:
+        return AssetType.from_domain(await info.context.services.queries.asset(id))
+
+    @strawberry.field(description="Jobs, newest first; status: pending, processing, "
+                                  "completed, failed or cancelled")
+    async def jobs(self, info: Info, status: str | None = None,
+                   source_asset_id: strawberry.ID | None = None, limit: int = 50,
+                   offset: int = 0) -> list[JobType]:
+        found = await info.context.services.queries.jobs(
+            status, str(source_asset_id) if source_asset_id else None, limit, offset)
+        return [JobType.from_domain(j) for j in found]
+
+    @strawberry.field
+    async def job(self, info: Info, id: strawberry.ID) -> JobType:
+        return JobType.from_domain(await info.context.services.queries.job(id))
+
+    @strawberry.field(description="Presets, builtin first, then by name")
+    async def presets(self, info: Info, limit: int = 100, offset: int = 0) -> list[PresetType]:
+        found = await info.context.services.queries.presets(limit, offset)
+        return [PresetType.from_domain(p) for p in found]
+
+    @strawberry.field
+    async def preset(self, info: Info, id: strawberry.ID) -> PresetType:
+        return PresetType.from_domain(await info.context.services.queries.preset(id))
+
+    @strawberry.field
+    async def system_status(self, info: Info) -> SystemStatusType:
+        return SystemStatusType.from_domain(await info.context.services.system_status())

@@ -1,0 +1,23 @@
+"""The assembled GraphQL schema."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from mpr.entrypoints.web.graphql.errors import DomainErrors
+from mpr.entrypoints.web.graphql.mutations import Mutation
+from mpr.entrypoints.web.graphql.queries import Query
+from mpr.entrypoints.web.graphql.subscriptions import Subscription
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        """Errors are logged where they are mapped (errors.py), without noise for bad input."""
+
+
+def make_schema() -> strawberry.Schema:
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                  extensions=[DomainErrors])

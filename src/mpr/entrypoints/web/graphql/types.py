@@ -1,0 +1,184 @@
+"""GraphQL types, each built from a domain object by `from_domain`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from mpr.application.scan_media import ScanResult
+from mpr.application.system_status import ComponentHealth, SystemStatusReport
+from mpr.domain.asset import MediaAsset
+from mpr.domain.job import TranscodeJob
+from mpr.domain.preset import TranscodePreset
+
+
+@strawberry.type(name="MediaAsset")
+class AssetType:
+    id: strawberry.ID
+    filename: str
+    file_path: str
+    location: str
+    status: str
+    error_message: str | None
+    file_size: float | None
+    duration: float | None
+    container: str | None
+    video_codec: str | None
+    audio_codec: str | None
+    width: int | None
+    height: int | None
+    framerate: float | None
+    bitrate: float | None
+    properties: JSON
+    comments: str
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, a: MediaAsset) -> AssetType:
+        m = a.media
+        return cls(id=strawberry.ID(str(a.id)), filename=a.filename, file_path=a.file_path,
+                   location=a.location.value, status=a.status.value,
+                   error_message=a.error_message, file_size=a.file_size, duration=m.duration,
+                   container=m.container, video_codec=m.video_codec, audio_codec=m.audio_codec,
+                   width=m.width, height=m.height, framerate=m.framerate, bitrate=m.bitrate,
+                   properties=JSON(m.properties), comments=a.comments, tags=list(a.tags),
+                   created_at=a.created_at, updated_at=a.updated_at)
+
+
+@strawberry.type(name="TranscodePreset")
+class PresetType:
+    id: strawberry.ID
+    name: str
+    description: str
+    is_builtin: bool
+    container: str | None
+    video_codec: str | None
+    video_bitrate: str | None
+    video_crf: int | None
+    video_preset: str | None
+    resolution: str | None
+    framerate: float | None
+    audio_codec: str | None
+    audio_bitrate: str | None
+    audio_channels: int | None
+    audio_samplerate: int | None
+
+    @classmethod
+    def from_domain(cls, p: TranscodePreset) -> PresetType:
+        return cls(id=strawberry.ID(str(p.id)), name=p.name, description=p.description,
+                   is_builtin=p.is_builtin, container=p.container, video_codec=p.video_codec,
+                   video_bitrate=p.video_bitrate, video_crf=p.video_crf,
+                   video_preset=p.video_preset, resolution=p.resolution,
+                   framerate=p.framerate, audio_codec=p.audio_codec,
+                   audio_bitrate=p.audio_bitrate, audio_channels=p.audio_channels,
+                   audio_samplerate=p.audio_samplerate)
+
+
+@strawberry.type(name="TranscodeJob")
+class JobType:
+    id: strawberry.ID
+    source_asset_id: strawberry.ID
+    preset_id: strawberry.ID
+    preset: PresetType = strawberry.field(description="the preset as it was when the job "
+                                                      "was created")
+    trim_start: float | None
+    trim_end: float | None
+    output_filename: str
+    output_path: str
+    output_asset_id: strawberry.ID | None
+    status: str
+    progress: float
+    current_time: float | None
+    speed: float | None
+    eta: float | None
+    error_message: str | None
+    task_id: str | None
+    execution_arn: str | None
+    priority: int
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, j: TranscodeJob) -> JobType:
+        out = strawberry.ID(str(j.output_asset_id)) if j.output_asset_id else None
+        return cls(id=strawberry.ID(str(j.id)),
+                   source_asset_id=strawberry.ID(str(j.source_asset_id)),
+                   preset_id=strawberry.ID(str(j.preset_id)),
+                   preset=PresetType.from_domain(j.preset), trim_start=j.trim.start,
+                   trim_end=j.trim.end, output_filename=j.output_filename,
+                   output_path=j.output_path, output_asset_id=out, status=j.status.value,
+                   progress=round(j.progress, 2), current_time=j.current_time, speed=j.speed,
+                   eta=j.eta, error_message=j.error_message, task_id=j.task_id,
+                   execution_arn=j.execution_arn, priority=j.priority, attempts=j.attempts,
+                   created_at=j.created_at, updated_at=j.updated_at, started_at=j.started_at,
+                   completed_at=j.completed_at)
+
+
+@strawberry.type
+class ScanResultType:
+    found: int
+    registered: int
+    skipped: int
+
+    @classmethod
+    def from_domain(cls, r: ScanResult) -> ScanResultType:
+        return cls(found=r.found, registered=r.registered, skipped=r.skipped)
+
+
+@strawberry.type
+class DeleteResult:
+    ok: bool
+    id: strawberry.ID
+
+
+@strawberry.type
+class ComponentStatus:
+    name: str
+    ok: bool
+    detail: str
+
+    @classmethod
+    def from_domain(cls, c: ComponentHealth) -> ComponentStatus:
+        return cls(name=c.name, ok=c.ok, detail=c.detail)
+
+
+@strawberry.type
+class SystemStatusType:
+    status: str
+    version: str
+    executor: str
+    components: list[ComponentStatus]
+    queue_depth: int | None
+    workers: int | None
+    running_jobs: int | None
+
+    @strawberry.field
+    def database(self) -> ComponentStatus | None:
+        return self._component("database")
+
+    @strawberry.field
+    def storage(self) -> list[ComponentStatus]:
+        return [c for c in self.components if c.name.startswith("storage")]
+
+    @strawberry.field
+    def queue(self) -> ComponentStatus | None:
+        return self._component("queue")
+
+    def _component(self, name: str) -> ComponentStatus | None:
+        return next((c for c in self.components if c.name == name), None)
+
+    @classmethod
+    def from_domain(cls, r: SystemStatusReport) -> SystemStatusType:
+        q: Any = r.queue
+        return cls(status=r.status, version=r.version, executor=r.executor,
+                   components=[ComponentStatus.from_domain(c) for c in r.components],
+                   queue_depth=q.depth if q else None, workers=q.workers if q else None,
+                   running_jobs=q.running if q else None)
