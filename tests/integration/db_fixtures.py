@@ -21,6 +21,19 @@ from mpr.adapters.sqlalchemy.migrate import upgrade
 from mpr.adapters.sqlalchemy.models import Base
 from mpr.adapters.sqlalchemy.uow import SqlUnitOfWork
 
+__all__ = [
+    "backend",
+    "db_engine",
+    "empty_database_url",
+    "migrated_url",
+    "pg_database_url",
+    "pg_empty_database_url",
+    "pg_server_url",
+    "session_database_url",
+    "session_factory",
+    "uow_factory",
+]
+
 DEFAULT_PG_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -100,7 +113,7 @@ async def migrated_url(session_database_url: str) -> str:
 
 
 @pytest.fixture
-async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
+async def db_engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the migrated database, emptied before the test."""
     engine = make_engine(migrated_url)
     async with engine.begin() as connection:
@@ -111,8 +124,8 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_session_factory(engine)
+def session_factory(db_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_session_factory(db_engine)
 
 
 @pytest.fixture

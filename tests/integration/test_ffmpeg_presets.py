@@ -21,6 +21,7 @@ FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("MPR_FFPROBE", "ffprobe")
 PRESETS = {p.name: p for p in BUILTIN_PRESETS}
 AUDIO_DECODERS = {"aac": "aac", "libopus": "opus", "libmp3lame": "mp3"}
+NO_TRIM = Trim()
 VIDEO_DECODERS = {"libx264": "h264", "libx265": "hevc", "libvpx-vp9": "vp9", "libsvtav1": "av1"}
 
 pytestmark = pytest.mark.skipif(shutil.which(FFMPEG) is None, reason="ffmpeg not installed")
@@ -39,7 +40,7 @@ async def wide_clip(media_dir: Path) -> Path:
 
 
 async def run_preset(source: Path, preset: TranscodePreset, workdir: Path,
-                     trim: Trim = Trim(), expected: float | None = None
+                     trim: Trim = NO_TRIM, expected: float | None = None
                      ) -> tuple[MediaInfo, list[Progress]]:
     """Encode as a worker does (to a temporary name), store under the container's extension."""
     container = preset.container or "mp4"  # stream copy keeps the source's container

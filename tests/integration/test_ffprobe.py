@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mpr.adapters.ffmpeg.prober import FfprobeProber
-from mpr.adapters.ffmpeg.samples import make_test_clip, run_ffmpeg
+from mpr.adapters.ffmpeg.samples import generate_sample_media, make_test_clip, run_ffmpeg
 from mpr.domain.errors import ProbeError
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
@@ -130,6 +130,23 @@ async def test_a_missing_ffprobe_binary_is_a_probe_error(tmp_path: Path) -> None
 
     with pytest.raises(ProbeError, match="cannot start ffprobe"):
         await prober.probe(str(tmp_path / "clip.mp4"))
+
+
+async def test_first_run_samples_are_valid_media_and_made_once(prober: FfprobeProber,
+                                                                tmp_path: Path) -> None:
+    written = await generate_sample_media(FFMPEG, tmp_path / "in")
+    again = await generate_sample_media(FFMPEG, tmp_path / "in")
+
+    infos = {path.name: await prober.probe(str(path)) for path in written}
+    assert again == []
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(infos)
+    assert [(i.container, i.video_codec, i.audio_codec, i.width, i.height)
+            for _, i in sorted(infos.items())] == [
+        ("webm", "vp9", "opus", 854, 480),
+        ("mp4", "h264", "aac", 1280, 720),
+        ("mp3", None, "mp3", None, None),
+    ]
+    assert infos["sample-testsrc-720p.mp4"].duration == pytest.approx(10, abs=0.1)
 
 
 def assert_clear(message: str, path: Path) -> None:

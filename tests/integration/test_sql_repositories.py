@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from datetime import UTC, timedelta, timezone
 
 import pytest
@@ -12,23 +11,13 @@ import pytest
 from mpr.adapters.sqlalchemy.engine import make_engine, make_session_factory
 from mpr.adapters.sqlalchemy.uow import SqlUnitOfWork
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import Conflict, DatabaseError, NotFound
+from mpr.domain.errors import ConcurrentUpdate, Conflict, DatabaseError, NotFound
 from mpr.domain.job import JobStatus, Progress, TranscodeJob, Trim
-from mpr.domain.ports import Page
+from mpr.domain.ports import Page, UnitOfWorkFactory
 from mpr.domain.preset import TranscodePreset
 from tests.factories import NOW, make_asset, make_job, make_media, make_preset
-from tests.integration.db_fixtures import (  # noqa: F401 - fixtures used by name
-    backend,
-    engine,
-    migrated_url,
-    pg_database_url,
-    pg_server_url,
-    session_database_url,
-    session_factory,
-    uow_factory,
-)
 
-UowFactory = Callable[[], SqlUnitOfWork]
+UowFactory = UnitOfWorkFactory  # the tests see only the port
 LATER = NOW + timedelta(minutes=5)
 
 
@@ -180,7 +169,7 @@ async def test_assets_list_newest_first_with_a_stable_order(uow_factory: UowFact
         second_page = await uow.assets.list(Page(limit=2, offset=2))
 
     assert [a.id for a in listed] == [*(a.id for a in same_time), old.id]
-    assert [a.id for a in first_page + second_page] == [a.id for a in listed]
+    assert [a.id for a in [*first_page, *second_page]] == [a.id for a in listed]
 
 
 async def test_assets_list_filters_by_status_location_and_search(uow_factory: UowFactory
@@ -292,7 +281,8 @@ async def test_job_round_trips_every_field(uow_factory: UowFactory) -> None:
 
     assert loaded == job
     assert loaded.preset == job.preset
-    assert loaded.heartbeat_at is not None and loaded.heartbeat_at.tzinfo == UTC
+    assert loaded.heartbeat_at is not None
+    assert loaded.heartbeat_at.tzinfo == UTC
 
 
 async def test_job_keeps_its_preset_snapshot_when_the_preset_changes(uow_factory: UowFactory
@@ -361,7 +351,8 @@ async def test_jobs_list_newest_first_filtered_and_paged(uow_factory: UowFactory
         pending_of_asset = await uow.jobs.list(Page(limit=5), JobStatus.PENDING, asset.id)
         window = await uow.jobs.list(Page(limit=2, offset=1))
 
-    assert everything[-1].id == old.id and len(everything) == 4
+    assert len(everything) == 4
+    assert everything[-1].id == old.id
     assert [j.id for j in of_asset] == [failed.id, old.id]
     assert [j.id for j in failed_only] == [failed.id]
     assert [j.id for j in pending_of_asset] == [old.id]
@@ -393,7 +384,8 @@ async def test_claim_refreshes_a_job_already_loaded_in_the_unit(uow_factory: Uow
         claimed = await uow.jobs.claim(job.id, "w", LATER)
         again = await uow.jobs.get(job.id)
 
-    assert claimed is not None and claimed.status is JobStatus.PROCESSING
+    assert claimed is not None
+    assert claimed.status is JobStatus.PROCESSING
     assert again == claimed
 
 
@@ -516,12 +508,36 @@ async def test_leaving_without_commit_rolls_back(uow_factory: UowFactory) -> Non
     "postgresql+asyncpg://postgres@127.0.0.1:1/mpr",
 ], ids=["sqlite", "postgresql"])
 async def test_unreachable_database_raises_database_error(url: str) -> None:
-    engine = make_engine(url)
-    uow = SqlUnitOfWork(make_session_factory(engine))
+    dead_engine = make_engine(url)
+    uow = SqlUnitOfWork(make_session_factory(dead_engine))
 
     try:
         async with uow:
             with pytest.raises(DatabaseError, match="database unavailable"):
                 await uow.assets.get(uuid.uuid4())
     finally:
-        await engine.dispose()
+        await dead_engine.dispose()
+
+
+async def test_a_save_based_on_stale_state_is_refused_not_lost(uow_factory: UowFactory) -> None:
+    source = make_asset()
+    job = make_job(source.id, status=JobStatus.PROCESSING)
+    async with uow_factory() as uow:
+        await uow.assets.add(source)
+        await uow.jobs.add(job)
+        await uow.commit()
+    slow, fast = uow_factory(), uow_factory()
+
+    async with slow:
+        stale = await slow.jobs.get(job.id)
+        async with fast:
+            cancelled = await fast.jobs.get(job.id)
+            cancelled.cancel(NOW)
+            await fast.jobs.save(cancelled)
+            await fast.commit()
+        stale.record_progress(NOW, Progress(percent=50))
+        with pytest.raises(ConcurrentUpdate):
+            await slow.jobs.save(stale)
+
+    async with uow_factory() as uow:
+        assert (await uow.jobs.get(job.id)).status is JobStatus.CANCELLED

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import Conflict, NotFound, ProbeError, QueueError, TranscodeError
+from mpr.domain.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    NotFound,
+    ProbeError,
+    QueueError,
+    TranscodeError,
+)
 from mpr.domain.job import JobStatus, Progress, TranscodeJob
 from mpr.domain.media import MediaInfo
 from mpr.domain.pipeline import StoredObject, TranscodeRequest
@@ -118,7 +126,7 @@ class FakeJobs:
         self.rows = rows
 
     async def add(self, job: TranscodeJob) -> None:
-        self.rows[job.id] = job.copy()
+        self.rows[job.id] = replace(job, version=1)
 
     async def get(self, job_id: uuid.UUID) -> TranscodeJob:
         if job_id not in self.rows:
@@ -126,6 +134,9 @@ class FakeJobs:
         return self.rows[job_id].copy()
 
     async def save(self, job: TranscodeJob) -> None:
+        if job.id in self.rows and self.rows[job.id].version != job.version:
+            raise ConcurrentUpdate(f"job {job.id} changed since it was read")
+        job.version += 1
         self.rows[job.id] = job.copy()
 
     async def claim(self, job_id: uuid.UUID, worker_id: str, now: datetime
@@ -134,6 +145,7 @@ class FakeJobs:
         if job is None or job.status is not JobStatus.PENDING:
             return None
         job.start(now, worker_id)
+        job.version += 1
         return job.copy()
 
     async def list(self, page: Page, status: JobStatus | None = None,

@@ -33,7 +33,8 @@ class RecoverJobs:
     async def __call__(self, orphan_all_processing: bool = False) -> RecoveryResult:
         """With orphan_all_processing every processing job counts as lost (embedded start)."""
         now = self._clock.now()
-        cutoff = now if orphan_all_processing else now - self._timeout
+        # at an embedded start no worker can be alive, whatever its last heartbeat says
+        cutoff = now + timedelta(days=1) if orphan_all_processing else now - self._timeout
         requeued = failed = 0
         async with self._uow() as uow:
             stale = await uow.jobs.stale_processing(cutoff)

@@ -26,7 +26,8 @@ class TranscodePipeline:
 
     async def run(self, spec: TranscodeSpec, reporter: JobReporter) -> None:
         """Run the spec; every outcome is reported, and nothing partial is left behind."""
-        staging = self._output.staging_dir() / f"{spec.job_id}.part"
+        # named with the real extension so the output's probe names its container right
+        staging = self._output.staging_dir() / f"{spec.job_id}.{_container(spec)}"
         try:
             output = await self._encode_and_store(spec, staging, reporter)
         except JobCancelled:
@@ -47,7 +48,7 @@ class TranscodePipeline:
         source = await self._input.media_locator(spec.source_key)
         request = TranscodeRequest(
             source=source, destination=str(staging), preset=spec.preset, trim=spec.trim,
-            output_format=spec.preset.container or extension_of(spec.output_key) or "mkv",
+            output_format=_container(spec),
             expected_duration=spec.trim.length(spec.source_duration),
         )
         await self._transcoder.transcode(request, self._throttled(spec, reporter))
@@ -73,6 +74,10 @@ class _ThrottledProgress:
             return
         self._last = now
         await self._reporter.progress(self._spec.job_id, progress)
+
+
+def _container(spec: TranscodeSpec) -> str:
+    return spec.preset.container or extension_of(spec.output_key) or "mkv"
 
 
 def _failure_message(error: MprError, spec: TranscodeSpec) -> str:

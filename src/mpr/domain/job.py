@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mpr.domain.errors import InvalidTransition, ValidationError
@@ -110,6 +110,8 @@ class TranscodeJob:
     heartbeat_at: datetime | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    # optimistic-locking token: set by repositories, checked on save; not part of the value
+    version: int = field(default=0, compare=False)
 
     @property
     def preset_id(self) -> uuid.UUID:

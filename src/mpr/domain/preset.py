@@ -31,6 +31,19 @@ _RESOLUTION = re.compile(r"^([1-9][0-9]{1,4})x([1-9][0-9]{1,4})$")
 _BITRATE = re.compile(r"^[1-9][0-9]{0,6}[kKmM]?$")
 _VIDEO_PRESET = re.compile(r"^[a-z0-9]{1,16}$")
 AUDIO_SAMPLERATES = frozenset({8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000})
+_X26X_PRESETS = frozenset({"ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                           "slow", "slower", "veryslow", "placebo"})
+# Speed settings each encoder accepts (vp9: -cpu-used, SVT-AV1: -preset).
+VIDEO_PRESETS: dict[str, frozenset[str]] = {
+    "libx264": _X26X_PRESETS, "libx265": _X26X_PRESETS,
+    "libvpx-vp9": frozenset(str(n) for n in range(9)),
+    "libsvtav1": frozenset(str(n) for n in range(14)),
+}
+# Sample rates the encoders accept; aac takes every rate of AUDIO_SAMPLERATES.
+CODEC_SAMPLERATES: dict[str, frozenset[int]] = {
+    "libopus": frozenset({8000, 16000, 24000, 48000}),
+    "libmp3lame": frozenset({8000, 16000, 22050, 24000, 32000, 44100, 48000}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +133,10 @@ def _check_video_settings(p: TranscodePreset) -> None:
     _check(p.video_crf is None or 0 <= p.video_crf <= 63, "video CRF must be between 0 and 63")
     _check(p.video_preset is None or bool(_VIDEO_PRESET.match(p.video_preset)),
            f"video preset {p.video_preset!r} must be a short lower-case word or number")
+    allowed = VIDEO_PRESETS.get(p.video_codec or "")
+    _check(p.video_preset is None or allowed is None or p.video_preset in allowed,
+           f"video preset {p.video_preset!r} is not valid for {p.video_codec}; "
+           f"allowed: {', '.join(sorted(allowed or ()))}")
     _check(p.resolution is None or bool(_RESOLUTION.match(p.resolution)),
            f"resolution {p.resolution!r} must look like 1280x720")
     _check(p.framerate is None or 1 <= p.framerate <= 240, "framerate must be between 1 and 240")
@@ -135,8 +152,9 @@ def _check_audio_settings(p: TranscodePreset) -> None:
            f"audio bitrate {p.audio_bitrate!r} must look like 128k")
     _check(p.audio_channels is None or 1 <= p.audio_channels <= 8,
            "audio channels must be between 1 and 8")
-    _check(p.audio_samplerate is None or p.audio_samplerate in AUDIO_SAMPLERATES,
-           f"audio sample rate must be one of {sorted(AUDIO_SAMPLERATES)}")
+    rates = CODEC_SAMPLERATES.get(p.audio_codec or "", AUDIO_SAMPLERATES)
+    _check(p.audio_samplerate is None or p.audio_samplerate in rates,
+           f"audio sample rate for {p.audio_codec} must be one of {sorted(rates)}")
 
 
 def _check(ok: bool, message: str) -> None:

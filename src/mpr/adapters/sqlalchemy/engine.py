@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.exc import StaleDataError
 
-from mpr.domain.errors import Conflict, DatabaseError
+from mpr.domain.errors import ConcurrentUpdate, Conflict, DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_POOL_SIZE = 10
@@ -81,6 +82,8 @@ def db_errors(conflict: str = "the change clashes with existing data") -> Iterat
         yield
     except IntegrityError as e:
         raise Conflict(conflict) from e
+    except StaleDataError as e:
+        raise ConcurrentUpdate("another change to the same record came first") from e
     except Exception as e:
         if is_connection_failure(e):
             raise DatabaseError(f"database unavailable: {_reason(e)}") from e

@@ -116,5 +116,5 @@ def job_from_row(row: JobRow) -> TranscodeJob:
         id=row.id, source_asset_id=row.source_asset_id,
         preset=preset_from_snapshot(row.preset_snapshot),
         trim=Trim(row.trim_start, row.trim_end), status=JobStatus(row.status),
-        **{name: getattr(row, name) for name in _JOB_SCALARS},
+        version=row.version, **{name: getattr(row, name) for name in _JOB_SCALARS},
     )

@@ -175,6 +175,10 @@ class JobRow(Base):
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Optimistic locking: an UPDATE of a row changed since it was read fails (no lost cancel).
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
         return f"{self.output_filename} ({self.status}, {self.progress:.0f}%)"

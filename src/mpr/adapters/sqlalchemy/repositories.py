@@ -14,7 +14,7 @@ from mpr.adapters.sqlalchemy import mapping
 from mpr.adapters.sqlalchemy.engine import db_errors
 from mpr.adapters.sqlalchemy.models import AssetRow, Base, JobRow, PresetRow
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import Conflict, NotFound
+from mpr.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from mpr.domain.job import JobStatus, TranscodeJob
 from mpr.domain.ports import Page
 from mpr.domain.preset import TranscodePreset
@@ -155,11 +155,14 @@ class SqlJobRepository(_SqlRepository):
         return mapping.job_from_row(await self._row(JobRow, "job", job_id))
 
     async def save(self, job: TranscodeJob) -> None:
-        """Write back every field of the job."""
+        """Write back every field; ConcurrentUpdate when the row changed since job was read."""
         row = await self._row(JobRow, "job", job.id)
+        if row.version != job.version:
+            raise ConcurrentUpdate(f"job {job.id} was changed by someone else; read it again")
         mapping.update_job_row(row, job)
         with db_errors(f"job {job.id} cannot be stored"):
-            await self._session.flush()
+            await self._session.flush()  # the UPDATE checks the version too (a racing writer)
+        job.version = row.version
 
     async def claim(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> TranscodeJob | None:
         """Atomically move a pending job to processing for this worker; None if not pending."""
@@ -217,4 +220,4 @@ def _started(worker_id: str, now: datetime) -> dict[str, Any]:
     return {"status": JobStatus.PROCESSING.value, "attempts": JobRow.attempts + 1,
             "worker_id": worker_id, "heartbeat_at": now, "started_at": now, "updated_at": now,
             "error_message": None, "progress": 0.0, "current_time": None, "speed": None,
-            "eta": None}
+            "eta": None, "version": JobRow.version + 1}

@@ -15,14 +15,15 @@ from mpr.adapters.sqlalchemy.repositories import (
     SqlPresetRepository,
 )
 from mpr.domain.errors import MprError
+from mpr.domain.ports import AssetRepository, JobRepository, PresetRepository
 
 
 class SqlUnitOfWork:
     """A transaction over assets, presets and jobs; leaving without commit rolls back."""
 
-    assets: SqlAssetRepository
-    presets: SqlPresetRepository
-    jobs: SqlJobRepository
+    assets: AssetRepository
+    presets: PresetRepository
+    jobs: JobRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory

@@ -119,6 +119,7 @@ def _create_transcode_jobs() -> None:
         sa.Column("execution_arn", sa.String(length=2048), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("worker_id", sa.String(length=255), nullable=True),
         _timestamp("heartbeat_at", nullable=True),
         _timestamp("started_at", nullable=True),

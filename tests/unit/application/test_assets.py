@@ -1,0 +1,82 @@
+import pytest
+
+from mpr.application.assets import AssetChanges, DeleteAsset, UpdateAsset
+from mpr.domain.asset import Location
+from mpr.domain.errors import Conflict, NotFound, ValidationError
+from mpr.domain.job import JobStatus
+from tests.factories import make_asset, make_job
+
+
+async def test_update_changes_comments_and_tags(uow, clock, tables):
+    asset = make_asset()
+    tables.assets[asset.id] = asset
+
+    await UpdateAsset(uow, clock)(str(asset.id), AssetChanges(comments="good take",
+                                                              tags=[" a", "b", "a", ""]))
+
+    stored = tables.assets[asset.id]
+    assert (stored.comments, stored.tags) == ("good take", ["a", "b"])
+
+
+async def test_update_with_only_comments_keeps_the_tags(uow, clock, tables):
+    asset = make_asset(tags=["keep"])
+    tables.assets[asset.id] = asset
+
+    await UpdateAsset(uow, clock)(str(asset.id), AssetChanges(comments="x"))
+
+    assert tables.assets[asset.id].tags == ["keep"]
+
+
+async def test_update_refuses_oversized_comments(uow, clock, tables):
+    asset = make_asset()
+    tables.assets[asset.id] = asset
+
+    with pytest.raises(ValidationError):
+        await UpdateAsset(uow, clock)(str(asset.id), AssetChanges(comments="x" * 20_000))
+
+
+async def test_delete_removes_the_record_and_its_file(uow, tables, input_storage,
+                                                      output_storage):
+    asset = make_asset(file_path="a.mp4")
+    tables.assets[asset.id] = asset
+    input_storage.objects["a.mp4"] = b"data"
+
+    await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+
+    assert tables.assets == {}
+    assert "a.mp4" not in input_storage.objects
+
+
+async def test_delete_of_an_output_removes_it_from_the_output_store(uow, tables, input_storage,
+                                                                    output_storage):
+    asset = make_asset(file_path="o.mp4", location=Location.OUTPUT)
+    tables.assets[asset.id] = asset
+    output_storage.objects["o.mp4"] = b"data"
+    input_storage.objects["o.mp4"] = b"a source with the same key"
+
+    await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+
+    assert "o.mp4" not in output_storage.objects
+    assert "o.mp4" in input_storage.objects
+
+
+@pytest.mark.parametrize("status", [JobStatus.PENDING, JobStatus.PROCESSING])
+async def test_delete_is_refused_while_a_job_reads_the_asset(uow, tables, input_storage,
+                                                             output_storage, status):
+    asset = make_asset(file_path="a.mp4")
+    tables.assets[asset.id] = asset
+    input_storage.objects["a.mp4"] = b"data"
+    job = make_job(asset.id, status=status)
+    tables.jobs[job.id] = job
+
+    with pytest.raises(Conflict, match="cancel them first"):
+        await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+
+    assert asset.id in tables.assets
+    assert "a.mp4" in input_storage.objects
+
+
+async def test_delete_of_an_unknown_asset(uow, input_storage, output_storage):
+    with pytest.raises(NotFound):
+        await DeleteAsset(uow, input_storage, output_storage)(
+            "6f1c1b8e-0000-4000-8000-000000000000")
