@@ -1,0 +1,134 @@
+import asyncio
+import uuid
+
+import pytest
+
+from mpr.adapters.queue.inprocess import InProcessQueue
+from mpr.domain.errors import QueueError
+from tests.factories import make_job
+
+
+class Recorder:
+    """A job handler that records the order of runs and can block until released."""
+
+    def __init__(self) -> None:
+        self.ran: list[uuid.UUID] = []
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+        self.cancelled: list[uuid.UUID] = []
+
+    async def __call__(self, job_id: uuid.UUID, worker_id: str) -> None:
+        self.ran.append(job_id)
+        self.started.set()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled.append(job_id)
+            raise
+
+
+async def _until(condition, timeout: float = 2.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
+async def _settle() -> None:
+    await asyncio.sleep(0.02)
+
+
+async def test_higher_priority_jobs_start_first():
+    queue, handler = InProcessQueue(concurrency=1), Recorder()
+    blocker, low, high = make_job(), make_job(priority=0), make_job(priority=9)
+    queue.start(handler)
+    await queue.dispatch(blocker)
+    await handler.started.wait()
+
+    await queue.dispatch(low)
+    await queue.dispatch(high)
+    handler.release.set()
+    await _until(lambda: len(handler.ran) == 3)
+    await queue.stop()
+
+    assert handler.ran == [blocker.id, high.id, low.id]
+
+
+async def test_dispatching_the_same_job_twice_runs_it_once():
+    queue, handler = InProcessQueue(concurrency=2), Recorder()
+    handler.release.set()
+    job = make_job()
+    queue.start(handler)
+
+    first = await queue.dispatch(job)
+    second = await queue.dispatch(job)
+    await _settle()
+    await queue.stop()
+
+    assert handler.ran == [job.id]
+    assert first == second
+
+
+async def test_cancel_stops_a_running_job_but_not_its_worker():
+    queue, handler = InProcessQueue(concurrency=1), Recorder()
+    running, later = make_job(), make_job()
+    queue.start(handler)
+    await queue.dispatch(running)
+    await handler.started.wait()
+
+    await queue.cancel(running)
+    handler.release.set()
+    await queue.dispatch(later)
+    await _until(lambda: len(handler.ran) == 2)
+    await queue.stop()
+
+    assert handler.cancelled == [running.id]
+    assert handler.ran == [running.id, later.id]
+
+
+async def test_a_cancelled_queued_job_never_starts():
+    queue, handler = InProcessQueue(concurrency=1), Recorder()
+    blocker, queued = make_job(), make_job()
+    queue.start(handler)
+    await queue.dispatch(blocker)
+    await handler.started.wait()
+    await queue.dispatch(queued)
+
+    await queue.cancel(queued)
+    handler.release.set()
+    await _settle()
+    await queue.stop()
+
+    assert handler.ran == [blocker.id]
+
+
+async def test_stop_cancels_running_jobs_so_they_can_be_handed_back():
+    queue, handler = InProcessQueue(concurrency=1), Recorder()
+    job = make_job()
+    queue.start(handler)
+    await queue.dispatch(job)
+    await handler.started.wait()
+
+    await queue.stop()
+
+    assert handler.cancelled == [job.id]
+    with pytest.raises(QueueError):
+        await queue.check()
+
+
+async def test_stats_count_waiting_and_running_jobs():
+    queue, handler = InProcessQueue(concurrency=1), Recorder()
+    queue.start(handler)
+    await queue.dispatch(make_job())
+    await handler.started.wait()
+    await queue.dispatch(make_job())
+
+    stats = await queue.stats()
+    handler.release.set()
+    await queue.stop()
+
+    assert (stats.depth, stats.running, stats.workers) == (1, 1, 1)
+
+
+async def test_dispatch_before_start_is_refused():
+    with pytest.raises(QueueError, match="not running"):
+        await InProcessQueue(concurrency=1).dispatch(make_job())
