@@ -44,7 +44,7 @@ class RunJob:
                 return None
             asset = await uow.assets.get(job.source_asset_id)
             await uow.commit()
-        return _spec(job, asset.file_path, asset.media.duration, asset.media.container)
+        return _spec(job, asset.file_path, asset.media.duration)
 
     async def _hand_back(self, job_id: uuid.UUID) -> None:
         """The worker stopped mid-job: a job still processing goes back to pending."""
@@ -56,8 +56,6 @@ class RunJob:
                 await uow.commit()
 
 
-def _spec(job: TranscodeJob, source_key: str, duration: float | None,
-          container: str | None) -> TranscodeSpec:
+def _spec(job: TranscodeJob, source_key: str, duration: float | None) -> TranscodeSpec:
     return TranscodeSpec(job_id=job.id, source_key=source_key, source_duration=duration,
-                         preset=job.preset, trim=job.trim, output_key=job.output_path,
-                         source_container=container)
+                         preset=job.preset, trim=job.trim, output_key=job.output_path)

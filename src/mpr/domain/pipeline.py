@@ -20,7 +20,6 @@ class TranscodeSpec:
     preset: TranscodePreset
     trim: Trim
     output_key: str
-    source_container: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
