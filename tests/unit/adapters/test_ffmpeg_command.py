@@ -7,10 +7,11 @@ import uuid
 
 import pytest
 
-from mpr.adapters.ffmpeg.command import GLOBAL_ARGS, build_command
+from mpr.adapters.ffmpeg.command import GLOBAL_ARGS, MUXERS, build_command
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
 from mpr.domain.errors import TranscodeError
 from mpr.domain.job import Trim
+from mpr.domain.media import MEDIA_EXTENSIONS
 from mpr.domain.pipeline import TranscodeRequest
 from mpr.domain.preset import TranscodePreset
 
@@ -231,3 +232,9 @@ def test_mixed_copy_and_encode_shifts_timestamps() -> None:
     assert option(argv, "-c:v") == "copy"
     assert option(argv, "-c:a") == "aac"
     assert option(argv, "-avoid_negative_ts") == "make_zero"
+
+
+def test_every_recognised_media_extension_can_be_written_by_a_copy_cut() -> None:
+    unwritable = [ext for ext in sorted(MEDIA_EXTENSIONS) if ext not in MUXERS]
+
+    assert unwritable == []

@@ -18,6 +18,8 @@ MUXERS: dict[str, str] = {
     "mkv": "matroska", "webm": "webm", "mp3": "mp3", "ogg": "ogg", "opus": "ogg",
     "aac": "adts", "flac": "flac", "wav": "wav", "aiff": "aiff", "avi": "avi", "flv": "flv",
     "mpegts": "mpegts", "ts": "mpegts", "mpeg": "mpeg", "asf": "asf", "mxf": "mxf",
+    "mpg": "mpeg", "m2ts": "mpegts", "mts": "mpegts", "ogv": "ogg", "oga": "ogg",
+    "wmv": "asf", "wma": "asf", "aif": "aiff",
 }
 _MOV_MUXERS = frozenset({"mp4", "mov", "ipod", "3gp"})
 _URL = re.compile(r"^https?://", re.IGNORECASE)
