@@ -7,12 +7,12 @@ export MPR_HOST ?= 127.0.0.1
 export MPR_PORT ?= 8000
 export MPR_DATA_DIR ?= ./mpr-data
 
-.PHONY: run test setup system lint typecheck imports unit integration bench clean
+.PHONY: run test setup system browser lint typecheck imports unit integration bench clean
 
 run: setup system
 	$(BIN)/mpr serve
 
-test: setup system
+test: setup system browser
 	$(MAKE) --no-print-directory lint typecheck imports unit integration
 
 setup: $(STAMP)
@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 
 system:
 	@scripts/ensure-system-packages.sh ffmpeg=ffmpeg ffprobe=ffmpeg
+
+browser:  # Debian's chromium for the UI tests (Playwright drives it; no browser download)
+	@scripts/ensure-system-packages.sh chromium=chromium
 
 lint:
 	$(BIN)/ruff check src tests bench

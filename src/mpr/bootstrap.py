@@ -16,17 +16,22 @@ from mpr import __version__
 from mpr.adapters.clock import SystemClock
 from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.samples import generate_sample_media
+from mpr.adapters.ffmpeg.thumbnails import FfmpegThumbnails
 from mpr.adapters.ffmpeg.transcoder import FfmpegTranscoder
+from mpr.adapters.queue.dramatiq_queue import DramatiqQueue
 from mpr.adapters.queue.inprocess import InProcessQueue
 from mpr.adapters.sqlalchemy import migrate
 from mpr.adapters.sqlalchemy.engine import make_engine, make_session_factory
 from mpr.adapters.sqlalchemy.health import DatabaseHealth
 from mpr.adapters.sqlalchemy.uow import SqlUnitOfWork
 from mpr.adapters.storage.filesystem import FilesystemStorage
+from mpr.adapters.storage.s3 import S3Storage
+from mpr.adapters.storage.s3_client import make_s3_client
 from mpr.application.assets import DeleteAsset, UpdateAsset
 from mpr.application.create_job import CreateJob
 from mpr.application.job_actions import CancelJob, RetryJob
 from mpr.application.job_reporting import DatabaseJobReporter
+from mpr.application.media_access import MediaAccess
 from mpr.application.presets import CreatePreset, DeletePreset, UpdatePreset, seed_builtin_presets
 from mpr.application.queries import Queries
 from mpr.application.recover_jobs import RecoverJobs
@@ -49,19 +54,31 @@ class Infrastructure(containers.DeclarativeContainer):
     engine = providers.Singleton(make_engine, settings.provided.resolved_database_url)
     sessions = providers.Singleton(make_session_factory, engine)
     uow = providers.Factory(SqlUnitOfWork, sessions)
+    s3_client = providers.Singleton(make_s3_client, settings.provided.s3_endpoint_url)
+    s3_check_client = providers.Singleton(make_s3_client, settings.provided.s3_endpoint_url,
+                                          quick=True)
+    s3_staging = providers.Callable(lambda s: s.data_dir / "s3-staging", settings)
     input_storage = providers.Selector(
         config.storage,
         filesystem=providers.Singleton(FilesystemStorage, settings.provided.media_in),
+        s3=providers.Singleton(S3Storage, settings.provided.s3_bucket_in, s3_client,
+                               check_client=s3_check_client, staging=s3_staging),
     )
     output_storage = providers.Selector(
         config.storage,
         filesystem=providers.Singleton(FilesystemStorage, settings.provided.media_out),
+        s3=providers.Singleton(S3Storage, settings.provided.s3_bucket_out, s3_client,
+                               check_client=s3_check_client, staging=s3_staging),
     )
     prober = providers.Singleton(FfprobeProber, config.ffprobe)
     transcoder = providers.Singleton(FfmpegTranscoder, config.ffmpeg)
+    thumbnails = providers.Singleton(FfmpegThumbnails, config.ffmpeg,
+                                     settings.provided.data_dir.joinpath.call("thumbnails"))
     queue = providers.Selector(
         providers.Callable(lambda s: s.queue_backend, settings),
         inprocess=providers.Singleton(InProcessQueue, config.worker_concurrency),
+        dramatiq=providers.Singleton(DramatiqQueue, settings.provided.redis_url,
+                                     settings.provided.worker_heartbeat_timeout),
     )
     database_health = providers.Singleton(DatabaseHealth, engine)
 
@@ -87,6 +104,8 @@ class UseCases(containers.DeclarativeContainer):
     update_preset = providers.Singleton(UpdatePreset, uow, infra.clock)
     delete_preset = providers.Singleton(DeletePreset, uow)
     queries = providers.Singleton(Queries, uow)
+    media = providers.Singleton(MediaAccess, uow, infra.input_storage, infra.output_storage,
+                                infra.thumbnails)
     run_job = providers.Singleton(RunJob, uow, pipeline, reporter, infra.clock)
     recover_jobs = providers.Singleton(RecoverJobs, uow, infra.queue, infra.clock,
                                        settings.provided.worker_heartbeat_timeout,
@@ -124,12 +143,17 @@ class Services:
     recover_jobs: RecoverJobs
     system_status: SystemStatus
     reporter: DatabaseJobReporter
+    media: MediaAccess
     container: Any
 
     async def prepare(self) -> None:
         """Migrate the database and seed the builtin presets (every process does this)."""
         await migrate.upgrade(self.settings.resolved_database_url)
         await seed_builtin_presets(self.uow, self.clock)
+        if self.settings.s3_create_buckets:
+            for store in (self.input_storage, self.output_storage):
+                if isinstance(store, S3Storage):
+                    await store.create_bucket()
 
     async def start_embedded_workers(self) -> None:
         """Embedded mode: sample media on first start, in-process workers, job recovery."""
@@ -179,14 +203,12 @@ def build(settings: Settings) -> Services:
         delete_asset=uc.delete_asset(), create_preset=uc.create_preset(),
         update_preset=uc.update_preset(), delete_preset=uc.delete_preset(),
         queries=uc.queries(), run_job=uc.run_job(), recover_jobs=uc.recover_jobs(),
-        system_status=status, reporter=uc.reporter(), container=root,
+        system_status=status, reporter=uc.reporter(), media=uc.media(), container=root,
     )
 
 
 def _refuse_unavailable(settings: Settings) -> None:
-    if settings.storage != "filesystem":
-        raise SettingsError("MPR_STORAGE=s3: the S3 storage adapter is not built yet")
-    if settings.queue_backend != "inprocess":
+    if settings.queue_backend not in ("inprocess", "dramatiq"):
         raise SettingsError(f"MPR_EXECUTOR={settings.executor} with MPR_REDIS_URL="
                             f"{settings.redis_url!r}: only the embedded queue is built yet")
 

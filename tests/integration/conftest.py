@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.browser_fixtures import *  # noqa: F403
 from tests.integration.db_fixtures import *  # noqa: F403 - fixtures are found by name
+from tests.integration.s3_fixtures import *  # noqa: F403
+from tests.integration.server_fixtures import *  # noqa: F403
 from tests.integration.services import require_command
 
 

@@ -148,6 +148,13 @@ class FakeJobs:
         job.version += 1
         return job.copy()
 
+    async def heartbeat(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
+        job = self.rows.get(job_id)
+        if job is None or job.status is not JobStatus.PROCESSING or job.worker_id != worker_id:
+            return False
+        job.heartbeat_at = now
+        return True
+
     async def list(self, page: Page, status: JobStatus | None = None,
                    source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
         found = [j.copy() for j in self.rows.values()
@@ -304,3 +311,15 @@ class FakeQueue:
 
     async def stats(self) -> QueueStats:
         return QueueStats(depth=len(self.dispatched), workers=1, running=0)
+
+
+class FakeThumbnails:
+    """Records what was asked and 'makes' each thumbnail once as a path under a root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: list[tuple[str, str, float, int]] = []
+
+    async def thumbnail(self, locator: str, cache_key: str, at: float, width: int) -> Path:
+        self.made.append((locator, cache_key, at, width))
+        return self.root / f"{cache_key}.jpg"

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 
-from mpr.application.retrying import on_concurrent_update
+from mpr.application.retrying import OUTAGE_DELAYS, on_concurrent_update, through_outage
 from mpr.domain.asset import Location, MediaAsset
-from mpr.domain.errors import ConcurrentUpdate, JobCancelled
-from mpr.domain.job import JobStatus, Progress
+from mpr.domain.errors import ConcurrentUpdate, DatabaseError, JobCancelled, JobTakenOver
+from mpr.domain.job import JobStatus, Progress, TranscodeJob
 from mpr.domain.pipeline import TranscodeOutput
 from mpr.domain.ports import Clock, UnitOfWorkFactory
 
@@ -19,10 +20,25 @@ log = logging.getLogger(__name__)
 
 
 class DatabaseJobReporter:
-    """The JobReporter that writes straight to the database; idempotent and monotonic."""
+    """The JobReporter that writes straight to the database; idempotent and monotonic.
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    A database outage does not stop an encode: a progress write that fails is skipped (the
+    next one follows), and the outcome is written again until the database is back.
+    """
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock,
+                 outage_delays: Sequence[float] = OUTAGE_DELAYS,
+                 worker_id: str | None = None) -> None:
+        self._uow, self._clock, self._delays = uow, clock, outage_delays
+        self._worker_id = worker_id
+
+    def for_worker(self, worker_id: str) -> DatabaseJobReporter:
+        """A reporter whose writes count only while this worker still owns the job."""
+        return DatabaseJobReporter(self._uow, self._clock, self._delays, worker_id)
+
+    def _check_owner(self, job: TranscodeJob) -> None:
+        if self._worker_id is not None and job.worker_id != self._worker_id:
+            raise JobTakenOver(f"job {job.id} now belongs to {job.worker_id}; stopping")
 
     async def progress(self, job_id: uuid.UUID, progress: Progress) -> None:
         try:
@@ -30,14 +46,18 @@ class DatabaseJobReporter:
                 job = await uow.jobs.get(job_id)
                 if job.status is not JobStatus.PROCESSING:
                     raise JobCancelled(f"job {job_id} is {job.status.value}; stopping")
+                self._check_owner(job)
                 job.record_progress(self._clock.now(), progress)
                 await uow.jobs.save(job)
                 await uow.commit()
         except ConcurrentUpdate:
             log.debug("progress of job %s lost a race; the next update follows", job_id)
+        except DatabaseError as e:
+            log.warning("progress of job %s not recorded (%s); the encode goes on", job_id, e)
 
     async def completed(self, job_id: uuid.UUID, output: TranscodeOutput) -> None:
-        await on_concurrent_update(lambda: self._complete(job_id, output))
+        await through_outage(
+            lambda: on_concurrent_update(lambda: self._complete(job_id, output)), self._delays)
 
     async def _complete(self, job_id: uuid.UUID, output: TranscodeOutput) -> None:
         async with self._uow() as uow:
@@ -46,6 +66,7 @@ class DatabaseJobReporter:
                 return  # a repeated report
             if job.status is not JobStatus.PROCESSING:
                 raise JobCancelled(f"job {job_id} is {job.status.value}; output discarded")
+            self._check_owner(job)
             now = self._clock.now()
             asset = MediaAsset.register(output.key, Location.OUTPUT, now, output.size)
             asset.mark_ready(output.media, now)
@@ -55,13 +76,16 @@ class DatabaseJobReporter:
             await uow.commit()
 
     async def failed(self, job_id: uuid.UUID, message: str) -> None:
-        await on_concurrent_update(lambda: self._fail(job_id, message))
+        await through_outage(lambda: on_concurrent_update(lambda: self._fail(job_id, message)),
+                             self._delays)
 
     async def _fail(self, job_id: uuid.UUID, message: str) -> None:
         async with self._uow() as uow:
             job = await uow.jobs.get(job_id)
-            if job.status is not JobStatus.PROCESSING:
-                log.info("job %s failed after it became %s: %s", job_id, job.status, message)
+            if job.status is not JobStatus.PROCESSING or (
+                    self._worker_id is not None and job.worker_id != self._worker_id):
+                log.info("job %s failed after it became %s (%s): %s", job_id, job.status,
+                         job.worker_id, message)
                 return
             job.fail(self._clock.now(), message)
             await uow.jobs.save(job)

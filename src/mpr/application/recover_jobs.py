@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,6 +14,11 @@ from mpr.domain.job import TranscodeJob
 from mpr.domain.ports import Clock, JobQueue, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+
+def reconcile_interval(heartbeat_timeout: float) -> float:
+    """Often enough to notice a lost worker soon after its heartbeat timeout."""
+    return max(0.5, min(5.0, heartbeat_timeout / 3))
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,27 +37,33 @@ class RecoverJobs:
         self._uow, self._queue, self._clock = uow, queue, clock
         self._timeout, self._max_attempts = timedelta(seconds=heartbeat_timeout), max_attempts
 
-    async def __call__(self, orphan_all_processing: bool = False) -> RecoveryResult:
-        """With orphan_all_processing every processing job counts as lost (embedded start)."""
+    async def __call__(self, orphan_all_processing: bool = False,
+                       redispatch_pending: bool = True) -> RecoveryResult:
+        """With orphan_all_processing every processing job counts as lost (embedded start);
+        without redispatch_pending only the jobs requeued now are dispatched (a cheap pass)."""
         now = self._clock.now()
         # at an embedded start no worker can be alive, whatever its last heartbeat says
         cutoff = now + timedelta(days=1) if orphan_all_processing else now - self._timeout
-        requeued = failed = 0
+        requeued: list[uuid.UUID] = []
+        failed = 0
         async with self._uow() as uow:
             stale = await uow.jobs.stale_processing(cutoff)
         for job in stale:
             outcome = await self._recover(job)
-            requeued += outcome == "requeued"
+            if outcome == "requeued":
+                requeued.append(job.id)
             failed += outcome == "failed"
-        async with self._uow() as uow:
-            pending = await uow.jobs.pending_ids()
+        pending: Sequence[uuid.UUID] = requeued
+        if redispatch_pending:
+            async with self._uow() as uow:
+                pending = await uow.jobs.pending_ids()
         dispatched = 0
         for job_id in pending:
             async with self._uow() as uow:
                 job = await uow.jobs.get(job_id)
             await dispatch_job(self._uow, self._queue, job)
             dispatched += 1
-        return RecoveryResult(requeued=requeued, failed=failed, dispatched=dispatched)
+        return RecoveryResult(requeued=len(requeued), failed=failed, dispatched=dispatched)
 
     async def _recover(self, stale: TranscodeJob) -> str:
         try:

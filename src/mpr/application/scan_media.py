@@ -54,6 +54,9 @@ class ScanMedia:
         return True
 
     async def _probe_into(self, asset: MediaAsset) -> None:
+        if asset.file_size == 0:
+            asset.mark_error("empty file (0 bytes)", self._clock.now())
+            return
         try:
             locator = await self._storage.media_locator(asset.file_path)
             media = await self._prober.probe(locator)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from mpr.domain.errors import JobCancelled, MprError, NotFound
+from mpr.domain.errors import JobCancelled, JobTakenOver, MprError, NotFound
 from mpr.domain.job import Progress
 from mpr.domain.media import extension_of
 from mpr.domain.pipeline import TranscodeOutput, TranscodeRequest, TranscodeSpec
@@ -40,6 +40,8 @@ class TranscodePipeline:
             await asyncio.to_thread(staging.unlink, missing_ok=True)
         try:
             await reporter.completed(spec.job_id, output)
+        except JobTakenOver:
+            log.info("job %s was taken over; its owner writes the same output", spec.job_id)
         except JobCancelled:
             await self._output.delete(output.key)  # cancelled while storing: leave nothing
 

@@ -92,6 +92,12 @@ class JobCancelled(MprError):
     code = "CANCELLED"
 
 
+class JobTakenOver(JobCancelled):
+    """Raised in a worker whose job was given to another worker (its heartbeat went stale)."""
+
+    code = "TAKEN_OVER"
+
+
 class ConcurrentUpdate(Conflict):
     """Another transaction changed the same entity first; try again on fresh state."""
 

@@ -77,6 +77,12 @@ class MediaProber(Protocol):
         ...
 
 
+class ThumbnailMaker(Protocol):
+    async def thumbnail(self, locator: str, cache_key: str, at: float, width: int) -> Path:
+        """A JPEG of the frame at `at` seconds, `width` pixels wide, cached under cache_key."""
+        ...
+
+
 class Transcoder(Protocol):
     async def transcode(self, request: TranscodeRequest, on_progress: ProgressCallback) -> None:
         """Run one encode to request.destination, reporting progress.
@@ -215,6 +221,10 @@ class JobRepository(Protocol):
 
     async def claim(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> TranscodeJob | None:
         """Atomically move a pending job to processing for this worker; None if not pending."""
+        ...
+
+    async def heartbeat(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
+        """Touch heartbeat_at of a job this worker processes; False when it is no longer its."""
         ...
 
     async def list(self, page: Page, status: JobStatus | None = None,

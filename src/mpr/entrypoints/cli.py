@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import sys
 from collections.abc import Sequence
+
+from pydantic import SecretStr
 
 from mpr import __version__
 from mpr.domain.errors import MprError
@@ -61,17 +64,34 @@ def _serve(settings: Settings, _: argparse.Namespace) -> int:
     from mpr.bootstrap import build
     from mpr.entrypoints.web.app import create_app
 
+    settings, admin_note = _admin_password(settings)
     app = create_app(build(settings))
     base = f"http://{settings.host}:{settings.port}"
     print(f"MPR {__version__} serving on {base}\n  GraphiQL: {base}/graphql\n"
-          f"  Health:   {base}/ready\n  Media in: {settings.media_in.resolve()}", flush=True)
+          f"  Health:   {base}/ready\n  Media in: {settings.media_in.resolve()}\n"
+          f"  Admin:    {base}/admin/ {admin_note}", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
     return 0
 
 
-def _worker(settings: Settings, _: argparse.Namespace) -> int:
-    raise SettingsError("`mpr worker` needs the Dramatiq queue (MPR_REDIS_URL), which is not "
-                        "built yet; the embedded default runs workers inside `mpr serve`")
+def _admin_password(settings: Settings) -> tuple[Settings, str]:
+    """Embedded default without MPR_ADMIN_PASSWORD: a password for this run, printed once."""
+    user = settings.admin_username
+    if settings.admin_password is not None:
+        if settings.admin_password.get_secret_value():
+            return settings, f"(user {user})"
+        return settings, "(disabled: MPR_ADMIN_PASSWORD is empty)"
+    if not settings.is_embedded:
+        return settings, "(disabled: set MPR_ADMIN_PASSWORD to enable it)"
+    password = secrets.token_urlsafe(12)
+    note = f"(user {user}, password {password} for this run; set MPR_ADMIN_PASSWORD to keep one)"
+    return settings.model_copy(update={"admin_password": SecretStr(password)}), note
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from mpr.entrypoints.worker import run
+
+    return run(settings, args.processes, args.threads)
 
 
 def _scan(settings: Settings, _: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from mpr.domain.builtin_presets import BUILTIN_PRESETS, COPY_PRESET
 from mpr.domain.errors import Conflict, NotFound, ValidationError
 from mpr.domain.job import JobStatus
 from tests.factories import make_asset, make_job, make_media
+from tests.unit.fakes import FakeQueue
 
 H264_720 = next(p for p in BUILTIN_PRESETS if p.name == "h264-720p")
 MP3 = next(p for p in BUILTIN_PRESETS if p.name == "mp3-audio")
@@ -134,3 +135,16 @@ async def test_a_job_name_taken_by_a_cancelled_job_is_free_again(create, asset, 
                                         output_filename="again.mp4"))
 
     assert job.output_path == "shows/again.mp4"
+
+
+async def test_create_returns_the_job_as_created_even_if_a_worker_claimed_it(
+        uow, clock, asset, tables):
+    class EagerQueue(FakeQueue):
+        async def dispatch(self, job):
+            tables.jobs[job.id].start(clock.now(), "fast-worker")
+            return await super().dispatch(job)
+
+    job = await CreateJob(uow, EagerQueue(), clock)(CreateJobCommand(str(asset.id)))
+
+    assert job.status is JobStatus.PENDING
+    assert job.task_id == "task-1"

@@ -6,7 +6,7 @@ from mpr.application.job_reporting import DatabaseJobReporter
 from mpr.application.run_job import RunJob
 from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.asset import AssetStatus, Location
-from mpr.domain.errors import JobCancelled
+from mpr.domain.errors import JobCancelled, JobTakenOver
 from mpr.domain.job import JobStatus, Progress, Trim
 from mpr.domain.pipeline import TranscodeOutput
 from tests.factories import make_asset, make_job, make_media
@@ -14,7 +14,10 @@ from tests.factories import make_asset, make_job, make_media
 
 @pytest.fixture
 def reporter(uow, clock):
-    return DatabaseJobReporter(uow, clock)
+    """The worker's reporter; binding it to a worker returns itself so tests can spy on it."""
+    reporter = DatabaseJobReporter(uow, clock, worker_id="w1")
+    reporter.for_worker = lambda worker_id: reporter
+    return reporter
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ async def test_cancel_seen_during_progress_stops_the_run_and_keeps_it_cancelled(
         stored.cancel(clock.now())
         raise JobCancelled("cancelled")
 
-    run._reporter.progress = cancel_midway
+    run._reporter.progress = cancel_midway  # the fixture's reporter
 
     await run(job.id, "w1")
 
@@ -141,7 +144,7 @@ async def test_a_stopped_worker_hands_the_job_back_to_pending(run, job, tables, 
 
 
 async def test_repeated_completion_reports_are_idempotent(reporter, job, tables, clock):
-    tables.jobs[job.id].start(clock.now(), "lambda")
+    tables.jobs[job.id].start(clock.now(), "w1")
     output = TranscodeOutput(key=job.output_path, size=10, media=make_media())
 
     await reporter.completed(job.id, output)
@@ -151,7 +154,7 @@ async def test_repeated_completion_reports_are_idempotent(reporter, job, tables,
 
 
 async def test_progress_after_completion_never_moves_the_job_back(reporter, job, tables, clock):
-    tables.jobs[job.id].start(clock.now(), "lambda")
+    tables.jobs[job.id].start(clock.now(), "w1")
     await reporter.completed(job.id, TranscodeOutput(job.output_path, 10, make_media()))
 
     with pytest.raises(JobCancelled):
@@ -159,3 +162,31 @@ async def test_progress_after_completion_never_moves_the_job_back(reporter, job,
 
     assert tables.jobs[job.id].status is JobStatus.COMPLETED
     assert tables.jobs[job.id].progress == 100
+
+
+async def test_a_worker_whose_job_was_taken_over_cannot_write_to_it(uow, clock, job, tables):
+    tables.jobs[job.id].start(clock.now(), "new-owner")
+    old_owner = DatabaseJobReporter(uow, clock, worker_id="old-owner")
+
+    with pytest.raises(JobTakenOver):
+        await old_owner.progress(job.id, Progress(percent=90))
+    with pytest.raises(JobTakenOver):
+        await old_owner.completed(job.id, TranscodeOutput(job.output_path, 10, make_media()))
+    await old_owner.failed(job.id, "old owner crashed")
+
+    stored = tables.jobs[job.id]
+    assert (stored.status, stored.worker_id, stored.progress) == (
+        JobStatus.PROCESSING, "new-owner", 0.0)
+
+
+async def test_a_taken_over_run_leaves_the_shared_output_to_its_new_owner(
+        run, job, tables, output_storage, clock, reporter):
+    async def taken_over(job_id, output):
+        raise JobTakenOver("taken over")
+
+    reporter.completed = taken_over
+
+    await run(job.id, "w1")
+
+    assert "in/clip_out.mp4" in output_storage.objects
+    assert output_storage.deleted == []

@@ -50,3 +50,14 @@ async def test_two_scans_at_once_register_each_file_once(uow, tables, input_stor
 
     assert len(tables.assets) == 5
     assert sum(r.registered for r in results) == 5
+
+
+async def test_an_empty_file_is_registered_in_error_saying_it_is_empty(uow, tables,
+                                                                       input_storage, prober,
+                                                                       clock):
+    input_storage.objects = {"empty.mp4": b""}
+
+    await ScanMedia(uow, input_storage, prober, clock)()
+
+    (asset,) = tables.assets.values()
+    assert (asset.status, asset.error_message) == (AssetStatus.ERROR, "empty file (0 bytes)")

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,9 +21,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from mpr.domain.errors import ConcurrentUpdate, Conflict, DatabaseError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-PG_POOL_SIZE = 10
-PG_MAX_OVERFLOW = 20
+# Enough kept-open connections for a busy API process: overflow ones are opened and closed
+# per use, which costs a connect (and TLS negotiation) each time.
+PG_POOL_SIZE = 20
+PG_MAX_OVERFLOW = 10
 PG_CONNECT_TIMEOUT_S = 10
+# SQLSTATEs of a connection the server broke: connection exceptions, operator intervention
+# (terminated, shutting down, starting up), too many connections, database dropped.
+PG_DISCONNECT_STATES = ("08", "57P", "53300", "3D000")
 
 
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -34,12 +39,14 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     if backend == "postgresql":
-        return create_async_engine(
+        engine = create_async_engine(
             url, echo=echo, pool_pre_ping=True, pool_size=PG_POOL_SIZE,
             max_overflow=PG_MAX_OVERFLOW, pool_recycle=1800,
             connect_args={"timeout": PG_CONNECT_TIMEOUT_S,
                           "server_settings": {"application_name": "mpr"}},
         )
+        event.listen(engine.sync_engine, "handle_error", _pg_disconnects)
+        return engine
     return create_async_engine(url, echo=echo)
 
 
@@ -64,6 +71,26 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _lower(value: str | None) -> str | None:
     return None if value is None else value.lower()
+
+
+def _pg_disconnects(context: ExceptionContext) -> None:
+    """A failed connect, or a connection the server broke, invalidates the pool's connections.
+
+    SQLAlchemy then reconnects on the next checkout, and is_connection_failure sees the flag.
+    """
+    if context.connection is None or _sqlstate(context.original_exception).startswith(
+            PG_DISCONNECT_STATES):
+        context.is_disconnect = True
+
+
+def _sqlstate(error: BaseException | None) -> str:
+    """The SQLSTATE of the PostgreSQL error behind a driver exception, or ''."""
+    while error is not None:
+        state = getattr(error, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        error = error.__cause__
+    return ""
 
 
 def is_connection_failure(error: BaseException) -> bool:

@@ -142,7 +142,7 @@ class JobRow(Base):
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_transcode_jobs_created", "created_at", "id"),
         Index("ix_transcode_jobs_status_created", "status", "created_at", "id"),
-        Index("ix_transcode_jobs_source_status", "source_asset_id", "status"),
+        Index("ix_transcode_jobs_source_created", "source_asset_id", "created_at", "id"),
         Index("ix_transcode_jobs_dispatch", "status", "priority", "created_at"),
         Index("ix_transcode_jobs_output_path", "output_path"),
     )

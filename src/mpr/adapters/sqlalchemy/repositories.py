@@ -29,12 +29,16 @@ class _SqlRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The session's identity map holds rows weakly; holding them here lets a save after
+        # a get (read-modify-write) reuse the row instead of SELECTing it again.
+        self._held: list[Base] = []
 
     async def _row(self, model: type[RowT], kind: str, ident: uuid.UUID) -> RowT:
         with db_errors():
             row = await self._session.get(model, ident)
         if row is None:
             raise NotFound(kind, ident)
+        self._held.append(row)
         return row
 
     async def _insert(self, row: Base, conflict: str) -> None:
@@ -174,6 +178,18 @@ class SqlJobRepository(_SqlRepository):
         with db_errors():
             row = (await self._session.scalars(query)).one_or_none()
         return None if row is None else mapping.job_from_row(row)
+
+    async def heartbeat(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
+        """Touch heartbeat_at only (no version bump); False when the job is no longer this
+        worker's (cancelled, finished, or requeued and claimed by another worker)."""
+        query = (update(JobRow)
+                 .where(JobRow.id == job_id, JobRow.status == JobStatus.PROCESSING.value,
+                        JobRow.worker_id == worker_id)
+                 .values(heartbeat_at=now)
+                 .returning(JobRow.id)
+                 .execution_options(synchronize_session=False))
+        with db_errors():
+            return (await self._session.scalars(query)).one_or_none() is not None
 
     async def list(self, page: Page, status: JobStatus | None = None,
                    source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:

@@ -39,11 +39,10 @@ class SqlUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         session, self._session = self._active(), None
-        try:
-            # A failure to roll back must not hide the error that made us leave.
-            with contextlib.suppress(MprError) if exc is not None else contextlib.nullcontext():
-                await self._rollback(session)
-        finally:
+        # close() rolls back what was not committed and hands the connection back (one call
+        # into the driver); a failure there must not hide the error that made us leave.
+        quiet = contextlib.suppress(MprError) if exc is not None else contextlib.nullcontext()
+        with quiet, db_errors():
             await session.close()
 
     async def commit(self) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from mpr.entrypoints.web.graphql.errors import DomainErrors
 from mpr.entrypoints.web.graphql.mutations import Mutation
 from mpr.entrypoints.web.graphql.queries import Query
 from mpr.entrypoints.web.graphql.subscriptions import Subscription
+
+DOCUMENT_CACHE_SIZE = 256
 
 
 class Schema(strawberry.Schema):
@@ -19,5 +24,7 @@ class Schema(strawberry.Schema):
 
 
 def make_schema() -> strawberry.Schema:
+    # Clients send the same few documents over and over: parse and validate each once.
     return Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                  extensions=[DomainErrors])
+                  extensions=[DomainErrors, partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
+                              partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE)])

@@ -38,6 +38,10 @@ class AssetType:
     created_at: datetime
     updated_at: datetime
 
+    @strawberry.field(description="URL that plays the file (byte ranges; S3: a redirect)")
+    def media_url(self) -> str:
+        return f"/media/assets/{self.id}"
+
     @classmethod
     def from_domain(cls, a: MediaAsset) -> AssetType:
         m = a.media
@@ -105,6 +109,10 @@ class JobType:
     updated_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+
+    @strawberry.field(description="URL that plays the output once the job completed")
+    def output_url(self) -> str | None:
+        return f"/media/assets/{self.output_asset_id}" if self.output_asset_id else None
 
     @classmethod
     def from_domain(cls, j: TranscodeJob) -> JobType:

@@ -138,8 +138,8 @@ def _create_transcode_jobs() -> None:
     op.create_index("ix_transcode_jobs_created", "transcode_jobs", ["created_at", "id"])
     op.create_index("ix_transcode_jobs_status_created", "transcode_jobs",
                     ["status", "created_at", "id"])
-    op.create_index("ix_transcode_jobs_source_status", "transcode_jobs",
-                    ["source_asset_id", "status"])
+    op.create_index("ix_transcode_jobs_source_created", "transcode_jobs",
+                    ["source_asset_id", "created_at", "id"])
     op.create_index("ix_transcode_jobs_dispatch", "transcode_jobs",
                     ["status", "priority", "created_at"])
     op.create_index("ix_transcode_jobs_output_path", "transcode_jobs", ["output_path"])

@@ -1,0 +1,163 @@
+// The selected asset: player, timeline, numeric in/out, preset choice, job creation, comments.
+import { createJob, listPresets, updateComments } from "./api.js";
+import { $, h, say } from "./dom.js";
+import { formatBytes, formatTime, parseTime } from "./format.js";
+import { Timeline } from "./timeline.js";
+
+export class Editor {
+  constructor(root, { onJobCreated, onAssetChanged }) {
+    this.root = root;
+    this.video = $("#player", root);
+    this.timeline = new Timeline($("#timeline", root), this.video);
+    this.inInput = $("#in-time", root);
+    this.outInput = $("#out-time", root);
+    this.formStatus = $("#job-form-status", root);
+    this.onJobCreated = onJobCreated;
+    this.onAssetChanged = onAssetChanged;
+    this.asset = null;
+    this.bind();
+  }
+
+  bind() {
+    this.timeline.addEventListener("change", () => this.showTrim());
+    for (const [input, which] of [[this.inInput, "in"], [this.outInput, "out"]]) {
+      input.addEventListener("change", () => this.typed(input, which));
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); this.typed(input, which); } });
+    }
+    $("#set-in", this.root).addEventListener("click", () => this.timeline.setIn(this.video.currentTime));
+    $("#set-out", this.root).addEventListener("click", () => this.timeline.setOut(this.video.currentTime));
+    $("#reset-trim", this.root).addEventListener("click", () => this.timeline.reset());
+    $("#play-selection", this.root).addEventListener("click", () => this.playSelection());
+    $("#job-form", this.root).addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
+    const comments = $("#comments", this.root);
+    comments.addEventListener("change", () => this.saveComments(comments.value));
+    document.addEventListener("keydown", (e) => this.shortcut(e));
+  }
+
+  async loadPresets() {
+    const select = $("#preset", this.root);
+    const presets = await listPresets();
+    const group = (label, items) => h("optgroup", { label },
+      items.map((p) => h("option", { value: p.id, title: p.description }, p.name)));
+    select.replaceChildren(
+      group("Builtin", presets.filter((p) => p.isBuiltin)),
+      group("Yours", presets.filter((p) => !p.isBuiltin)));
+    const preferred = presets.find((p) => p.name === "h264-720p");
+    if (preferred) select.value = preferred.id;
+  }
+
+  show(asset) {
+    this.asset = asset;
+    $("#empty-editor").hidden = true;
+    this.root.hidden = false;
+    $("#editor-title", this.root).textContent = asset.filename;
+    const download = $("#asset-download", this.root);
+    download.href = `${asset.mediaUrl}?download=1`;
+    this.video.src = asset.mediaUrl;
+    this.video.classList.toggle("audio-only", !asset.videoCodec);
+    this.timeline.load(asset);
+    this.showTrim();
+    this.showMeta(asset);
+    $("#comments", this.root).value = asset.comments;
+    const ready = asset.status === "ready";
+    $("#create-job", this.root).disabled = !ready;
+    say(this.formStatus, ready ? "" : `This asset is ${asset.status}; it cannot be transcoded.`, "info", 0);
+  }
+
+  showMeta(asset) {
+    const facts = [
+      ["Status", asset.status], ["Container", asset.container], ["Video", asset.videoCodec],
+      ["Audio", asset.audioCodec],
+      ["Resolution", asset.width ? `${asset.width}×${asset.height}` : null],
+      ["Frame rate", asset.framerate ? `${asset.framerate.toFixed(2)} fps` : null],
+      ["Bitrate", asset.bitrate ? `${Math.round(asset.bitrate / 1000)} kb/s` : null],
+      ["Size", formatBytes(asset.fileSize)], ["Duration", formatTime(asset.duration)],
+      ["Store", asset.location],
+    ];
+    $("#asset-meta", this.root).replaceChildren(...facts.filter(([, v]) => v)
+      .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  }
+
+  showTrim() {
+    const { in: start, out: end } = this.timeline;
+    this.inInput.value = formatTime(start);
+    this.outInput.value = formatTime(end);
+    for (const input of [this.inInput, this.outInput]) input.removeAttribute("aria-invalid");
+    $("#trim-length", this.root).textContent = `Segment ${formatTime(end - start)}`;
+  }
+
+  typed(input, which) {
+    const seconds = parseTime(input.value);
+    if (seconds === null || seconds > this.timeline.duration) {
+      input.setAttribute("aria-invalid", "true");
+      say(this.formStatus, "Times are hh:mm:ss.mmm within the media.", "error");
+      return;
+    }
+    if (which === "in") this.timeline.setIn(seconds);
+    else this.timeline.setOut(seconds);
+    this.timeline.seek(which === "in" ? this.timeline.in : this.timeline.out);
+  }
+
+  playSelection() {
+    const { in: start, out: end } = this.timeline;
+    this.video.currentTime = start;
+    const stop = () => {
+      if (this.video.currentTime >= end) {
+        this.video.pause();
+        this.video.removeEventListener("timeupdate", stop);
+      }
+    };
+    this.video.addEventListener("timeupdate", stop);
+    this.video.play().catch(() => {});
+  }
+
+  shortcut(event) {
+    if (!this.asset || event.target.closest("input, textarea, select, dialog")) return;
+    const pressable = event.target.closest("button, a, video, [role=slider]");
+    if (event.key === " " && pressable) return; // space keeps activating the focused control
+    const keys = {
+      i: () => this.timeline.setIn(this.video.currentTime),
+      o: () => this.timeline.setOut(this.video.currentTime),
+      " ": () => (this.video.paused ? this.video.play().catch(() => {}) : this.video.pause()),
+    };
+    const run = keys[event.key.toLowerCase()];
+    if (run && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      run();
+    }
+  }
+
+  async submit() {
+    const button = $("#create-job", this.root);
+    const { start, end } = this.timeline.trim;
+    const input = {
+      sourceAssetId: this.asset.id, presetId: $("#preset", this.root).value || null,
+      trimStart: start, trimEnd: end,
+      outputFilename: $("#output-name", this.root).value.trim() || null,
+    };
+    button.disabled = true;
+    try {
+      const job = await createJob(input);
+      say(this.formStatus, `Job created: ${job.outputFilename}`, "ok");
+      $("#output-name", this.root).value = "";
+      this.onJobCreated(job);
+    } catch (error) {
+      say(this.formStatus, error.message, "error", 10000);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async saveComments(comments) {
+    const status = $("#comments-status", this.root);
+    say(status, "Saving…", "info", 0);
+    try {
+      const saved = await updateComments(this.asset.id, comments);
+      this.asset.comments = saved.comments;
+      this.onAssetChanged(saved);
+      say(status, "Saved", "ok");
+    } catch (error) {
+      say(status, error.message, "error", 10000);
+    }
+  }
+}
