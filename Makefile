@@ -3,9 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export MPR_HOST ?= 127.0.0.1
-export MPR_PORT ?= 8000
-export MPR_DATA_DIR ?= ./mpr-data
+# `make run` honours MPR_HOST, MPR_PORT, MPR_DATA_DIR (and every other MPR_*) from the
+# environment; their defaults live in src/mpr/settings.py.
 
 .PHONY: run test setup system browser lint typecheck imports unit integration bench clean
 

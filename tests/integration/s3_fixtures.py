@@ -115,6 +115,16 @@ class BucketPair:
     def put_input(self, key: str, local: Path) -> None:
         self.client.upload_file(str(local), self.bucket_in, key)
 
+    def input_bytes(self, key: str) -> bytes | None:
+        """The input object's bytes, or None when there is no such object."""
+        try:
+            body: bytes = self.client.get_object(Bucket=self.bucket_in, Key=key)["Body"].read()
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                return None
+            raise
+        return body
+
     def fetch_output(self, key: str, local: Path) -> Path:
         """Download an output object to local (removing a stale copy when it is gone)."""
         local.parent.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,13 @@ class MprServer:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(local, target)
 
+    def input_bytes(self, key: str) -> bytes | None:
+        """The bytes under a key in the input store itself (S3: the bucket), None if absent."""
+        if self.buckets:
+            return self.buckets.input_bytes(key)
+        path = self.media_in / key
+        return path.read_bytes() if path.is_file() else None
+
     def output_file(self, key: str) -> Path:
         """A local path holding the output object under a key (S3: a fresh download)."""
         if self.buckets:

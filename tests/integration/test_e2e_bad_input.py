@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,13 +194,12 @@ def test_update_asset_comments_round_trip(mpr_server: MprServer,
 def test_delete_asset_removes_the_record_and_the_file(mpr_server: MprServer,
                                                       assets: dict[str, dict[str, Any]]) -> None:
     asset_id = assets["deletable.mp4"]["id"]
-    path: Path = mpr_server.media_in / "deletable.mp4"
-    assert path.is_file()
+    assert mpr_server.input_bytes("deletable.mp4") is not None
 
     deleted = mpr_server.data(f'mutation {{ deleteAsset(id: "{asset_id}") {{ ok }} }}')
 
     assert deleted["deleteAsset"] == {"ok": True}
-    assert not path.exists()
+    assert mpr_server.input_bytes("deletable.mp4") is None
     error = mpr_server.error("query ($id: ID!) { asset(id: $id) { id } }", {"id": asset_id})
     assert error["extensions"]["code"] == "NOT_FOUND"
 
@@ -224,4 +222,4 @@ def test_an_asset_with_active_jobs_cannot_be_deleted(mpr_server: MprServer,
 
     assert_refused(mpr_server, query, {"id": asset_id}, "CONFLICT", asset_id, "cancel")
 
-    assert (mpr_server.media_in / "long.mp4").is_file()
+    assert mpr_server.input_bytes("long.mp4") is not None
