@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 from mpr import __version__
 from mpr.adapters.ffmpeg.samples import make_test_clip
+from tests.integration.services import require_port
 
 MPR = [sys.executable, "-m", "mpr.entrypoints.cli"]
 
@@ -55,3 +60,57 @@ async def test_scan_registers_media_and_reports_counts(tmp_path: Path, ffmpeg: s
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip().splitlines()[-1] == "found 2, registered 2, skipped 0"
     assert second.stdout.strip().splitlines()[-1] == "found 2, registered 0, skipped 2"
+
+
+def test_several_api_processes_are_refused_in_the_embedded_mode(tmp_path: Path) -> None:
+    result = run_mpr("serve", "--workers", "2", data_dir=tmp_path)
+
+    assert result.returncode == 2
+    assert "MPR_REDIS_URL" in result.stderr
+
+
+def test_several_api_processes_serve_one_port_with_dramatiq_workers(tmp_path: Path) -> None:
+    require_port("Redis", "127.0.0.1", 6379, "start redis-server")
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("MPR_")}
+    env = {**inherited, "MPR_DATA_DIR": str(tmp_path), "MPR_SAMPLES": "false",
+           "MPR_REDIS_URL": "redis://127.0.0.1:6379/13", "MPR_PORT": str(port)}
+    server = subprocess.Popen([*MPR, "serve", "--workers", "2"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        presets = wait_for_presets(f"http://127.0.0.1:{port}")
+        children = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                    and _parent_of(p) == server.pid]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    assert len(presets) == 9
+    assert len(children) >= 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_presets(base: str, timeout: float = 60) -> list[object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = httpx.post(f"{base}/graphql", json={"query": "{ presets { name } }"})
+            return list(response.json()["data"]["presets"])
+        except (httpx.HTTPError, KeyError, TypeError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def _parent_of(proc: Path) -> int:
+    try:
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return -1
+    return int(fields[1])

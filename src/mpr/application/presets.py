@@ -34,13 +34,16 @@ class PresetFields:
 async def seed_builtin_presets(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
     """Insert the builtin presets that are missing; returns how many were added."""
     added = 0
-    async with uow_factory() as uow:
-        for preset in BUILTIN_PRESETS:
-            if await uow.presets.get_by_name(preset.name) is None:
-                now = clock.now()
-                await uow.presets.add(preset.evolve(created_at=now, updated_at=now))
-                added += 1
-        await uow.commit()
+    for preset in BUILTIN_PRESETS:
+        try:
+            async with uow_factory() as uow:
+                if await uow.presets.get_by_name(preset.name) is None:
+                    now = clock.now()
+                    await uow.presets.add(preset.evolve(created_at=now, updated_at=now))
+                    await uow.commit()
+                    added += 1
+        except Conflict:
+            pass  # another process seeded it at the same moment
     return added
 
 

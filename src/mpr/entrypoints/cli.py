@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API and UI (and, embedded, the workers)")
     serve.add_argument("--host", help="address to bind (default MPR_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default MPR_PORT or 8000)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="API processes sharing the port (not in the embedded mode)")
     serve.set_defaults(run=_serve)
     worker = sub.add_parser("worker", help="run Dramatiq workers (needs MPR_REDIS_URL)")
     worker.add_argument("--processes", type=int, default=1)
@@ -58,20 +61,40 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
 
 
-def _serve(settings: Settings, _: argparse.Namespace) -> int:
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from mpr.bootstrap import build
     from mpr.entrypoints.web.app import create_app
 
+    if args.workers > 1 and settings.is_embedded:
+        raise SettingsError("--workers > 1 needs MPR_REDIS_URL (or MPR_EXECUTOR=lambda): in the "
+                            "embedded mode the transcoding workers live in the one server")
     settings, admin_note = _admin_password(settings)
-    app = create_app(build(settings))
     base = f"http://{settings.host}:{settings.port}"
     print(f"MPR {__version__} serving on {base}\n  GraphiQL: {base}/graphql\n"
           f"  Health:   {base}/ready\n  Media in: {settings.media_in.resolve()}\n"
           f"  Admin:    {base}/admin/ {admin_note}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    if args.workers > 1:
+        asyncio.run(_prepare_once(settings))
+        os.environ.update(MPR_HOST=settings.host, MPR_PORT=str(settings.port))
+        uvicorn.run("mpr.entrypoints.web.asgi:app_factory", factory=True, host=settings.host,
+                    port=settings.port, workers=args.workers, log_level="warning")
+        return 0
+    uvicorn.run(create_app(build(settings)), host=settings.host, port=settings.port,
+                log_level="warning")
     return 0
+
+
+async def _prepare_once(settings: Settings) -> None:
+    """Migrate and seed before the API processes start, so they do not race to do it."""
+    from mpr.bootstrap import build
+
+    services = build(settings)
+    try:
+        await services.prepare()
+    finally:
+        await services.close()
 
 
 def _admin_password(settings: Settings) -> tuple[Settings, str]:
