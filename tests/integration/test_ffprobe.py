@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mpr.adapters.ffmpeg.prober import FfprobeProber
-from mpr.adapters.ffmpeg.samples import generate_sample_media, make_test_clip, run_ffmpeg
+from mpr.adapters.ffmpeg.process import run_ffmpeg
+from mpr.adapters.ffmpeg.samples import generate_sample_media, make_test_clip
 from mpr.domain.errors import ProbeError
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import uuid
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpr.adapters.ffmpeg.command import media_arg
-from mpr.domain.errors import TranscodeError
+from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.domain.media import extension_of
 
 
@@ -92,24 +91,3 @@ async def make_test_clip(ffmpeg: str, path: Path, *, duration: float, width: int
                       *(_CLIP_AUDIO.get(extension, _DEFAULT_AUDIO) if audio else ())]
     await run_ffmpeg(ffmpeg, [*inputs, *codec_args, media_arg(str(path))])
     return path
-
-
-async def run_ffmpeg(ffmpeg: str, args: Sequence[str]) -> None:
-    """Run ffmpeg to completion without stdin; TranscodeError with its stderr on failure."""
-    try:
-        process = await asyncio.create_subprocess_exec(
-            ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE)
-    except OSError as e:
-        raise TranscodeError(f"cannot start ffmpeg ({ffmpeg}): {e}") from e
-    try:
-        _, stderr = await process.communicate()
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        raise
-    if process.returncode != 0:
-        message = stderr.decode("utf-8", "replace").strip()[-2000:]
-        raise TranscodeError(f"ffmpeg exited with code {process.returncode}: {message}")

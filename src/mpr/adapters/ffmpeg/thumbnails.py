@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from mpr.adapters.ffmpeg.command import media_arg, protocol_whitelist
+from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.domain.errors import TranscodeError, ValidationError
 
 _SAFE_KEY = re.compile(r"^[0-9a-f-]{36}/[0-9]+-[0-9]+$")
@@ -40,33 +41,14 @@ class FfmpegThumbnails:
     async def _grab(self, locator: str, at: float, width: int, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{uuid.uuid4().hex}.jpg")
-        argv = [self._ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                "-ss", f"{at:.3f}", *protocol_whitelist(locator), "-i", media_arg(locator),
+        args = ["-ss", f"{at:.3f}", *protocol_whitelist(locator), "-i", media_arg(locator),
                 "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "5", "-f", "mjpeg",
                 "file:" + str(temp)]
         try:
-            await self._run(argv)
+            await run_ffmpeg(self._ffmpeg, args, self._timeout)
             if not temp.is_file() or temp.stat().st_size == 0:
                 raise TranscodeError(f"no video frame at {at:.1f} s")
             os.replace(temp, target)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-
-    async def _run(self, argv: list[str]) -> None:
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE)
-        except OSError as e:
-            raise TranscodeError(f"cannot run {self._ffmpeg}: {e.strerror}") from e
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), self._timeout)
-        except BaseException:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
-            raise
-        if process.returncode != 0:
-            tail = stderr.decode("utf-8", "replace").strip()[-300:]
-            raise TranscodeError(f"thumbnail failed: {tail or 'no frame'}")

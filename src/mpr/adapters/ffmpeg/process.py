@@ -1,0 +1,34 @@
+"""Running a short ffmpeg command to completion (samples, thumbnails)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+
+from mpr.domain.errors import TranscodeError
+
+QUIET = ("-hide_banner", "-nostdin", "-y", "-loglevel", "error")
+
+
+async def run_ffmpeg(ffmpeg: str, args: Sequence[str], timeout: float | None = None) -> None:
+    """Run ffmpeg without stdin; kill it if the caller is cancelled or the timeout passes.
+
+    TranscodeError carries the tail of its stderr when it fails.
+    """
+    try:
+        process = await asyncio.create_subprocess_exec(
+            ffmpeg, *QUIET, *args, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    except OSError as e:
+        raise TranscodeError(f"cannot start ffmpeg ({ffmpeg}): {e.strerror}") from e
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        message = stderr.decode("utf-8", "replace").strip()[-2000:]
+        raise TranscodeError(f"ffmpeg exited with code {process.returncode}: {message}")
