@@ -1,7 +1,6 @@
 """The Dramatiq actor body: a message means work is available; the database decides which."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +11,7 @@ from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.job import JobStatus
 from tests.factories import make_asset, make_job
 from tests.unit.fakes import (
-    FakeClock,
-    FakeProber,
-    FakeQueue,
-    FakeStorage,
     FakeTranscoder,
-    FakeUnitOfWork,
-    Tables,
 )
 
 
@@ -37,32 +30,9 @@ class GatedTranscoder(FakeTranscoder):
 
 
 @pytest.fixture
-def tables():
-    return Tables()
-
-
-@pytest.fixture
-def transcoder():
-    return FakeTranscoder()
-
-
-@pytest.fixture
-def queue():
-    return FakeQueue()
-
-
-@pytest.fixture
-def consumer(tables, transcoder, queue, tmp_path: Path):
-    def uow():
-        return FakeUnitOfWork(tables)
-
-    clock = FakeClock()
-    (tmp_path / "in").mkdir()
-    (tmp_path / "out").mkdir()
-    source = FakeStorage(tmp_path / "in")
-    source.objects["clip.mp4"] = b"source"
-    pipeline = TranscodePipeline(source, FakeStorage(tmp_path / "out"), transcoder,
-                                 FakeProber(), clock)
+def consumer(uow, clock, input_storage, output_storage, prober, transcoder, queue):
+    input_storage.objects["clip.mp4"] = b"source"
+    pipeline = TranscodePipeline(input_storage, output_storage, transcoder, prober, clock)
     run_job = RunJob(uow, pipeline, DatabaseJobReporter(uow, clock), clock,
                      heartbeat_interval=0.01)
     return JobConsumer(uow, run_job, queue, name="test")

@@ -1,3 +1,5 @@
+"""Fixtures of the unit suites: in-memory fakes of every port, sharing one set of tables."""
+
 from pathlib import Path
 
 import pytest
