@@ -35,6 +35,7 @@ import httpx
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from common import admin_sql
 from mpr.adapters.clock import SystemClock
 from mpr.adapters.sqlalchemy import mapping, migrate
 from mpr.adapters.sqlalchemy.engine import make_engine, make_session_factory
@@ -291,15 +292,6 @@ async def count_jobs(url: str) -> int:
         await engine.dispose()
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    engine = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server-url", default=os.environ.get("MPR_TEST_DATABASE_URL")
@@ -314,7 +306,7 @@ def main() -> None:
     args = parser.parse_args()
     name = f"mpr_bench_{uuid.uuid4().hex[:12]}"
     url = make_url(args.server_url).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(args.server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin_sql(args.server_url, f'CREATE DATABASE "{name}"'))
     try:
         began = time.perf_counter()
         assets = asyncio.run(seed(url, args.rows))
@@ -334,7 +326,7 @@ def main() -> None:
                     process.terminate()
                     process.wait(10)
     finally:
-        asyncio.run(_admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_sql(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -115,3 +115,17 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+async def admin_sql(server_url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE) on a PostgreSQL server."""
+    from sqlalchemy import text
+
+    from mpr.adapters.sqlalchemy.engine import make_engine
+
+    engine = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()

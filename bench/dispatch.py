@@ -27,12 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from common import admin_sql
 from mpr.adapters.ffmpeg.command import build_command
 from mpr.adapters.ffmpeg.samples import make_test_clip
-from mpr.adapters.sqlalchemy.engine import make_engine
 from mpr.adapters.sqlalchemy.models import JobRow
 from mpr.application.create_job import CreateJobCommand
 from mpr.bootstrap import Services, build
@@ -43,15 +43,6 @@ from mpr.settings import Settings
 
 SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/12"
-
-
-async def admin(server_url: str, statement: str) -> None:
-    engine = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 def start_workers(count: int, env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
@@ -116,7 +107,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def main(args: argparse.Namespace) -> None:
     name = f"mpr_bench_dispatch_{uuid.uuid4().hex[:8]}"
-    await admin(args.server_url, f'CREATE DATABASE "{name}"')
+    await admin_sql(args.server_url, f'CREATE DATABASE "{name}"')
     database_url = make_url(args.server_url).set(database=name).render_as_string(False)
     redis.Redis.from_url(args.redis_url).flushdb()
     workers: list[subprocess.Popen[bytes]] = []
@@ -142,7 +133,7 @@ async def main(args: argparse.Namespace) -> None:
             for worker in workers:
                 worker.wait(30)
             await services.close()
-            await admin(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin_sql(args.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def report(services: Services, asset_id: str, clip: Path, data_dir: Path,
