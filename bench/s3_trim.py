@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import logging
+import os
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -206,16 +209,27 @@ def _time_figure(pipeline: list[float], url: list[float], local: list[float]) ->
             f"{loc:.2f} s: pipeline/local {p / loc:.2f}x, URL/local {u / loc:.2f}x")
 
 
-def start_endpoint() -> tuple[ThreadedMotoServer, CountingProxy, S3Client]:
-    """moto's S3 server on loopback, the counting proxy before it, and a client of the proxy."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    proxy = CountingProxy(server.get_host_and_port())
-    session = boto3.session.Session(aws_access_key_id="bench", region_name="us-east-1",
-                                    aws_secret_access_key="bench")  # noqa: S106 - moto
+def start_endpoint(endpoint: str | None) -> tuple[ThreadedMotoServer | None, CountingProxy,
+                                                  S3Client]:
+    """The S3 endpoint (moto's server on loopback unless --endpoint names another), the
+    counting proxy before it, and a client of the proxy; credentials from AWS_* if set."""
+    server = None
+    if endpoint is None:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        target = server.get_host_and_port()
+    else:
+        parsed = urllib.parse.urlsplit(endpoint)
+        target = (parsed.hostname or "127.0.0.1", parsed.port or 80)
+    proxy = CountingProxy(target)
+    session = boto3.session.Session(
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "bench"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "bench"),
+        region_name="us-east-1")
     client = make_s3_client(proxy.start(), session=session)
     for bucket in ("bench-in", "bench-out"):
-        client.create_bucket(Bucket=bucket)
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            client.create_bucket(Bucket=bucket)
     return server, proxy, client
 
 
@@ -229,10 +243,11 @@ def request_latency(client: S3Client, key: str, runs: int = 5) -> float:
     return statistics.median(times)
 
 
-async def main(repeat: int, at: float) -> None:
+async def main(repeat: int, at: float, endpoint: str | None) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     size = make_source(SOURCE).stat().st_size
-    server, proxy, client = start_endpoint()
+    server, proxy, client = start_endpoint(endpoint)
+    print(f"endpoint: {endpoint or 'moto server (in process)'}")
     await asyncio.to_thread(client.upload_file, str(SOURCE), "bench-in", SOURCE_KEY)
     client.put_object(Bucket="bench-in", Key="tiny", Body=b"x" * 1024)
     tmp = OUT / "s3_trim_tmp"
@@ -248,7 +263,8 @@ async def main(repeat: int, at: float) -> None:
         for name in ("copy", "h264-720p"):
             await bench_preset(name, at, repeat, stores, proxy, size, stores[0].staging_dir())
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         for leftover in tmp.glob("*.mp4"):
             leftover.unlink()
 
@@ -257,6 +273,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--at", type=float, default=300.0, help="cut start, seconds")
+    parser.add_argument("--endpoint", help="another S3 endpoint (e.g. MinIO) instead of moto")
     args = parser.parse_args()
-    asyncio.run(main(args.repeat, args.at))
+    asyncio.run(main(args.repeat, args.at, args.endpoint))
     sys.exit(0)
