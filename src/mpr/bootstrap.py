@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +180,17 @@ async def _first_start_samples(settings: Settings, storage: FilesystemStorage) -
         return
     written = await generate_sample_media(settings.ffmpeg, storage.root)
     log.info("generated %d sample clips in %s", len(written), storage.root)
+
+
+@asynccontextmanager
+async def prepared(settings: Settings) -> AsyncIterator[Services]:
+    """Services with a migrated, seeded database, closed on the way out (CLI commands)."""
+    services = build(settings)
+    try:
+        await services.prepare()
+        yield services
+    finally:
+        await services.close()
 
 
 def build(settings: Settings) -> Services:

@@ -88,13 +88,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _prepare_once(settings: Settings) -> None:
     """Migrate and seed before the API processes start, so they do not race to do it."""
-    from mpr.bootstrap import build
+    from mpr.bootstrap import prepared
 
-    services = build(settings)
-    try:
-        await services.prepare()
-    finally:
-        await services.close()
+    async with prepared(settings):
+        pass
 
 
 def _admin_password(settings: Settings) -> tuple[Settings, str]:
@@ -118,15 +115,11 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _scan(settings: Settings, _: argparse.Namespace) -> int:
-    from mpr.bootstrap import build
+    from mpr.bootstrap import prepared
 
     async def scan() -> None:
-        services = build(settings)
-        try:
-            await services.prepare()
+        async with prepared(settings) as services:
             result = await services.scan_media()
-        finally:
-            await services.close()
         print(f"found {result.found}, registered {result.registered}, skipped {result.skipped}")
 
     asyncio.run(scan())

@@ -32,7 +32,7 @@ from mpr.adapters.queue.redis_coordination import (
     listen_for_cancels,
 )
 from mpr.application.recover_jobs import reconcile_interval
-from mpr.bootstrap import Services, build
+from mpr.bootstrap import Services, build, prepared
 from mpr.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -102,11 +102,9 @@ def _serve(settings: Settings, threads: int) -> int:
 
 
 async def _prepare(settings: Settings) -> None:
-    services = build(settings)
-    try:
-        await services.prepare()
-    finally:
-        await services.close()
+    """Migrate and seed once, before any worker process takes a message."""
+    async with prepared(settings):
+        pass
 
 
 async def _background(services: Services, queue: DramatiqQueue, consumer: JobConsumer) -> None:
