@@ -6,6 +6,7 @@ a uniquely named database is created on it for the test session and dropped at t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -20,6 +21,7 @@ from mpr.adapters.sqlalchemy.engine import make_engine, make_session_factory
 from mpr.adapters.sqlalchemy.migrate import upgrade
 from mpr.adapters.sqlalchemy.models import Base
 from mpr.adapters.sqlalchemy.uow import SqlUnitOfWork
+from tests.integration.media import run_async
 
 __all__ = [
     "backend",
@@ -54,6 +56,22 @@ async def drop_database(server_url: str, database_url: str) -> None:
     """Drop a database made by create_database, even if connections linger."""
     name = make_url(database_url).database
     await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database for synchronous fixtures (servers in subprocesses), dropped
+    afterwards; a clear failure when the server is unreachable."""
+    server_url = pg_server_url_from_env()
+    try:
+        url = run_async(create_database(server_url, prefix=prefix))
+    except Exception as e:
+        pytest.fail(f"PostgreSQL is not reachable at {server_url} ({e!r}); start it or set "
+                    "MPR_TEST_DATABASE_URL to a postgresql+asyncpg:// server URL", pytrace=False)
+    try:
+        yield url
+    finally:
+        run_async(drop_database(server_url, url))
 
 
 async def _admin(server_url: str, statement: str) -> None:

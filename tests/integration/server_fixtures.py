@@ -29,8 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.db_fixtures import create_database, drop_database, pg_server_url_from_env
-from tests.integration.media import run_async
+from tests.integration.db_fixtures import fresh_pg_database
 from tests.integration.s3_fixtures import BucketPair
 
 __all__ = ["mpr_server", "server_env"]
@@ -191,23 +190,9 @@ def mpr_server(request: pytest.FixtureRequest, server_env: dict[str, str],
         env.update(request.getfixturevalue(backend.env_fixture))
     with contextlib.ExitStack() as stack:
         if backend.database == "postgresql":
-            env["MPR_DATABASE_URL"] = stack.enter_context(_fresh_pg_database())
+            env["MPR_DATABASE_URL"] = stack.enter_context(fresh_pg_database("mpr_e2e"))
         data_dir = tmp_path_factory.mktemp(f"mpr-{backend.name}")
         yield stack.enter_context(running_server(backend.name, data_dir, env))
-
-
-@contextlib.contextmanager
-def _fresh_pg_database() -> Iterator[str]:
-    server_url = pg_server_url_from_env()
-    try:
-        url = run_async(create_database(server_url, prefix="mpr_e2e"))
-    except Exception as e:
-        pytest.fail(f"PostgreSQL is not reachable at {server_url} ({e!r}); start it or set "
-                    "MPR_TEST_DATABASE_URL", pytrace=False)
-    try:
-        yield url
-    finally:
-        run_async(drop_database(server_url, url))
 
 
 @contextlib.contextmanager

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.integration.db_fixtures import create_database, drop_database, pg_server_url_from_env
-from tests.integration.media import make_clip, run_async
+from tests.integration.db_fixtures import fresh_pg_database
+from tests.integration.media import make_clip
 from tests.integration.server_fixtures import MprServer, running_server
 
 JOBS = "query { jobs(limit: 5) { id status } }"
@@ -35,14 +35,8 @@ LEGAL_ENDS = {"completed", "failed"}
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this module's server."""
-    server_url = pg_server_url_from_env()
-    try:
-        url = run_async(create_database(server_url, prefix="mpr_resilience"))
-    except Exception as e:
-        pytest.fail(f"PostgreSQL is not reachable at {server_url} ({e!r}); start it or set "
-                    "MPR_TEST_DATABASE_URL to a postgresql+asyncpg:// server URL", pytrace=False)
-    yield url
-    run_async(drop_database(server_url, url))
+    with fresh_pg_database("mpr_resilience") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
