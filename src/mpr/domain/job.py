@@ -78,10 +78,6 @@ class Trim:
         end = self.end if self.end is not None else duration
         return None if end is None else max(0.0, end - (self.start or 0.0))
 
-    @property
-    def is_set(self) -> bool:
-        return self.start is not None or self.end is not None
-
 
 @dataclass(slots=True)
 class TranscodeJob:
@@ -171,10 +167,6 @@ class TranscodeJob:
         self.eta = progress.eta
         self.heartbeat_at = now
         self.updated_at = now
-
-    def can(self, action: str) -> bool:
-        """True when the state machine allows the action now."""
-        return (self.status, action) in TRANSITIONS
 
     def _transition(self, action: str, now: datetime) -> None:
         target = TRANSITIONS.get((self.status, action))
