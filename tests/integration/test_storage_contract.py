@@ -16,7 +16,7 @@ from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.storage.filesystem import FilesystemStorage
 from mpr.adapters.storage.s3 import S3Storage
 from mpr.adapters.storage.s3_client import make_s3_client
-from mpr.domain.errors import NotFound, StorageError, ValidationError
+from mpr.domain.errors import NotFound, ProbeError, StorageError, ValidationError
 from mpr.domain.ports import MediaStorage
 from tests.integration.media import make_clip
 from tests.integration.s3_fixtures import credentials_enforced, s3_storage_for, session
@@ -159,19 +159,24 @@ async def test_media_locator_is_readable_by_ffprobe(store: Store, clip: bytes, k
     assert (info.width, info.height) == (160, 90)
 
 
-async def test_media_locator_of_a_missing_object_is_not_found(store: Store) -> None:
-    with pytest.raises(NotFound):
-        await store.storage.media_locator("deleted.mp4")
+async def test_a_missing_object_has_a_locator_that_fails_to_read(store: Store,
+                                                                  ffprobe: str) -> None:
+    locator = await store.storage.media_locator("deleted.mp4")  # no round trip, no check
+
+    with pytest.raises(ProbeError, match=r"No such file|404"):
+        await FfprobeProber(ffprobe).probe(locator)
+    assert not await store.storage.exists("deleted.mp4")
 
 
-async def test_put_file_stores_the_bytes_and_consumes_the_local_file(store: Store) -> None:
+async def test_put_file_stores_the_bytes_and_leaves_the_local_file(store: Store) -> None:
     local = staged(store.storage, b"output bytes")
 
     stored = await store.storage.put_file("out/result.mp4", local)
+    local.unlink()  # the caller's to remove; the stored object is independent of it
 
     assert (stored.key, stored.size) == ("out/result.mp4", 12)
     assert await read_all(store.storage, "out/result.mp4") == b"output bytes"
-    assert not local.exists()
+    assert await keys(store.storage) == ["out/result.mp4"]
 
 
 async def test_put_file_replaces_an_existing_object_whole(store: Store) -> None:
@@ -304,7 +309,7 @@ async def test_a_missing_bucket_is_not_mistaken_for_a_missing_object(
     with pytest.raises(StorageError, match="bucket 'mpr-no-such-bucket' does not exist"):
         await storage.stat("clip.mp4")
     with pytest.raises(StorageError, match="bucket 'mpr-no-such-bucket' does not exist"):
-        await storage.media_locator("clip.mp4")
+        await storage.exists("clip.mp4")  # what a job asks when ffmpeg cannot read its source
     with pytest.raises(StorageError, match="bucket 'mpr-no-such-bucket' does not exist"):
         await read_all(storage, "clip.mp4")
     with pytest.raises(StorageError, match="bucket 'mpr-no-such-bucket' does not exist"):

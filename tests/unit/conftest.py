@@ -51,8 +51,8 @@ def prober():
 
 
 @pytest.fixture
-def transcoder():
-    return FakeTranscoder()
+def transcoder(input_storage):
+    return FakeTranscoder(sources=input_storage)
 
 
 @pytest.fixture

@@ -236,16 +236,13 @@ class FakeStorage:
         yield self.objects[key][start:end]
 
     async def media_locator(self, key: str) -> str:
-        if key not in self.objects:
-            raise NotFound("object", key)
-        return f"memory://{key}"
+        return f"memory://{key}"  # unchecked, as the real stores' locators are
 
     def staging_dir(self) -> Path:
         return self._staging
 
     async def put_file(self, key: str, local_path: Path) -> StoredObject:
         self.objects[key] = local_path.read_bytes()
-        local_path.unlink()
         return StoredObject(key, len(self.objects[key]))
 
     async def delete(self, key: str) -> None:
@@ -273,15 +270,22 @@ class FakeProber:
 
 
 class FakeTranscoder:
-    """Writes the destination, reporting the given progress steps; can fail on demand."""
+    """Writes the destination, reporting the given progress steps; can fail on demand.
 
-    def __init__(self, steps: Sequence[float] = (25.0, 50.0, 100.0)) -> None:
+    Given the store its `memory://` sources live in, it fails on a missing one as ffmpeg does."""
+
+    def __init__(self, steps: Sequence[float] = (25.0, 50.0, 100.0),
+                 sources: FakeStorage | None = None) -> None:
         self.steps = steps
         self.fail_with: str | None = None
         self.requests: list[TranscodeRequest] = []
+        self._sources = sources
 
     async def transcode(self, request: TranscodeRequest, on_progress: ProgressCallback) -> None:
         self.requests.append(request)
+        key = request.source.removeprefix("memory://")
+        if self._sources is not None and key not in self._sources.objects:
+            raise TranscodeError(f"{request.source}: Server returned 404 Not Found")
         Path(request.destination).write_bytes(b"partial")
         for percent in self.steps:
             await on_progress(Progress(percent=percent, current_time=percent / 10, speed=2.0))

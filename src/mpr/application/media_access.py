@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mpr.application.ids import parse_id
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import ValidationError
+from mpr.domain.errors import NotFound, TranscodeError, ValidationError
 from mpr.domain.ports import MediaStorage, ThumbnailMaker, UnitOfWorkFactory
 
 THUMBNAIL_WIDTHS = (96, 160, 320)
@@ -76,9 +76,15 @@ class MediaAccess:
         if asset.status is not AssetStatus.READY or not asset.media.has_video:
             raise ValidationError(f"asset {asset.id} has no video to take a thumbnail from")
         tenths = _tenths(at, asset.media.duration)
-        locator = await self._stores[asset.location].media_locator(asset.file_path)
+        store = self._stores[asset.location]
+        locator = await store.media_locator(asset.file_path)
         key = f"{asset.id}/{width}-{tenths * 100}"
-        return await self._thumbnails.thumbnail(locator, key, tenths / TENTHS, width)
+        try:
+            return await self._thumbnails.thumbnail(locator, key, tenths / TENTHS, width)
+        except TranscodeError:
+            if not await store.exists(asset.file_path):
+                raise NotFound("object", asset.file_path) from None
+            raise
 
     async def _asset(self, asset_id: str) -> MediaAsset:
         async with self._uow() as uow:

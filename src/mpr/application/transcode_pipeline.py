@@ -6,7 +6,13 @@ import asyncio
 import logging
 from pathlib import Path
 
-from mpr.domain.errors import JobCancelled, JobTakenOver, MprError, NotFound
+from mpr.domain.errors import (
+    JobCancelled,
+    JobTakenOver,
+    MprError,
+    NotFound,
+    TranscodeError,
+)
 from mpr.domain.job import Progress
 from mpr.domain.media import extension_of
 from mpr.domain.pipeline import TranscodeOutput, TranscodeRequest, TranscodeSpec
@@ -53,10 +59,37 @@ class TranscodePipeline:
             output_format=_container(spec),
             expected_duration=spec.trim.length(spec.source_duration),
         )
-        await self._transcoder.transcode(request, self._throttled(spec, reporter))
-        media = await self._prober.probe(str(staging))
-        stored = await self._output.put_file(spec.output_key, staging)
+        try:
+            await self._transcoder.transcode(request, self._throttled(spec, reporter))
+        except TranscodeError:
+            # the locator is not checked up front (a round trip per job); say why it failed
+            if not await self._input.exists(spec.source_key):
+                raise NotFound("object", spec.source_key) from None
+            raise
+        return await self._probe_and_store(spec, staging)
+
+    async def _probe_and_store(self, spec: TranscodeSpec, staging: Path) -> TranscodeOutput:
+        """Probe the output while it is stored (both only read the staging file); a failure
+        of either leaves nothing stored."""
+        probing = asyncio.create_task(self._prober.probe(str(staging)))
+        try:
+            stored = await self._output.put_file(spec.output_key, staging)
+        except BaseException:
+            probing.cancel()
+            await asyncio.gather(probing, return_exceptions=True)
+            raise
+        try:
+            media = await probing
+        except BaseException:
+            await asyncio.shield(self._discard(stored.key))
+            raise
         return TranscodeOutput(key=stored.key, size=stored.size, media=media)
+
+    async def _discard(self, key: str) -> None:
+        try:
+            await self._output.delete(key)
+        except MprError as e:
+            log.warning("could not remove the output %r of a failed job: %s", key, e)
 
     def _throttled(self, spec: TranscodeSpec, reporter: JobReporter
                    ) -> _ThrottledProgress:

@@ -51,7 +51,10 @@ class MediaStorage(Protocol):
         ...
 
     async def media_locator(self, key: str) -> str:
-        """A local path or URL from which ffmpeg/ffprobe can read the object."""
+        """A local path or URL from which ffmpeg/ffprobe can read the object.
+
+        It costs no round trip to the store, so it does not check that the object exists:
+        reading a missing one fails, and the caller asks `exists` to say why."""
         ...
 
     def staging_dir(self) -> Path:
@@ -59,7 +62,8 @@ class MediaStorage(Protocol):
         ...
 
     async def put_file(self, key: str, local_path: Path) -> StoredObject:
-        """Store a finished local file under the key atomically, consuming the file."""
+        """Store a copy of a finished local file under the key atomically (the key appears
+        only complete); the local file is left in place for the caller to read or remove."""
         ...
 
     async def delete(self, key: str) -> None:

@@ -1,8 +1,10 @@
+from pathlib import Path
+
 import pytest
 
 from mpr.application.media_access import ByteRange, MediaAccess
 from mpr.domain.asset import AssetStatus, Location
-from mpr.domain.errors import NotFound, ValidationError
+from mpr.domain.errors import NotFound, TranscodeError, ValidationError
 from tests.factories import make_asset, make_media
 from tests.unit.fakes import FakeStorage, FakeThumbnails
 
@@ -98,3 +100,31 @@ async def test_thumbnail_needs_a_ready_asset_with_video(media, tables, thumbnail
     with pytest.raises(ValidationError, match="no video"):
         await media.thumbnail(str(asset.id), 1.0)
     assert thumbnails.made == []
+
+
+class BrokenThumbnails(FakeThumbnails):
+    """ffmpeg failing on the locator, as it does when the object is missing or unreadable."""
+
+    async def thumbnail(self, locator: str, cache_key: str, at: float, width: int) -> Path:
+        raise TranscodeError("Server returned 404 Not Found")
+
+
+async def test_a_thumbnail_of_an_object_gone_from_the_store_is_not_found(
+        uow, input_storage, output_storage, tables, tmp_path):
+    asset = make_asset(file_path="gone.mp4")
+    tables.assets[asset.id] = asset
+    media = MediaAccess(uow, input_storage, output_storage, BrokenThumbnails(tmp_path))
+
+    with pytest.raises(NotFound, match=r"gone\.mp4"):
+        await media.thumbnail(str(asset.id), 1.0)
+
+
+async def test_a_thumbnail_ffmpeg_cannot_make_from_a_present_object_says_why(
+        uow, input_storage, output_storage, tables, tmp_path):
+    asset = make_asset(file_path="here.mp4")
+    tables.assets[asset.id] = asset
+    input_storage.objects["here.mp4"] = b"x"
+    media = MediaAccess(uow, input_storage, output_storage, BrokenThumbnails(tmp_path))
+
+    with pytest.raises(TranscodeError, match="404"):
+        await media.thumbnail(str(asset.id), 1.0)

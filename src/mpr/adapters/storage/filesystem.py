@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import shutil
 import uuid
@@ -85,10 +86,7 @@ class FilesystemStorage:
                 yield chunk
 
     async def media_locator(self, key: str) -> str:
-        path = self.path_of(key)
-        if not await asyncio.to_thread(path.is_file):
-            raise NotFound("object", key)
-        return str(path)
+        return str(self.path_of(key))
 
     def staging_dir(self) -> Path:
         staging = self.root / STAGING
@@ -104,15 +102,20 @@ class FilesystemStorage:
         return StoredObject(normalise_key(key), size)
 
     def _move_into_place(self, source: Path, target: Path) -> int:
-        """Rename into place (atomic); across filesystems copy beside the target first."""
+        """Hard-link beside the target (a copy across filesystems), then rename into place:
+        the key appears whole and the source file stays."""
         target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.parent / f".{uuid.uuid4().hex}.part"
         try:
-            os.replace(source, target)
-        except OSError:
-            temp = self.staging_dir() / f"{uuid.uuid4().hex}.part"
-            shutil.copyfile(source, temp)
+            try:
+                os.link(source, temp)
+            except OSError as e:
+                if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                    raise
+                shutil.copyfile(source, temp)
             os.replace(temp, target)
-            source.unlink(missing_ok=True)
+        finally:
+            temp.unlink(missing_ok=True)
         return target.stat().st_size
 
     async def delete(self, key: str) -> None:

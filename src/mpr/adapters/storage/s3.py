@@ -117,10 +117,12 @@ class S3Storage:
         return response["Body"]
 
     async def media_locator(self, key: str) -> str:
-        """A presigned GET URL: ffmpeg reads only the byte ranges it needs over HTTP."""
-        obj = await self.stat(key)
+        """A presigned GET URL: ffmpeg reads only the byte ranges it needs over HTTP.
+
+        Signing is local; the object is not asked for until ffmpeg reads it."""
+        key = normalise_key(key)
         return await self._call(f"presign {key!r}", lambda: self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": obj.key},
+            "get_object", Params={"Bucket": self.bucket, "Key": key},
             ExpiresIn=self._presign_ttl))
 
     def staging_dir(self) -> Path:
@@ -135,7 +137,6 @@ class S3Storage:
         except OSError as e:
             raise StorageError(f"cannot store {key!r}: {e}") from e
         await self._upload(key, local_path)
-        await asyncio.to_thread(local_path.unlink, missing_ok=True)
         return StoredObject(key, size)
 
     async def _upload(self, key: str, local_path: Path) -> None:
