@@ -1,14 +1,15 @@
 """Cutting 10 s out of a 10-minute 720p object in S3: bytes read and time against local ffmpeg.
 
-Runs an S3 HTTP endpoint (moto's server) on loopback behind a byte-counting TCP proxy, stores
-a 10-minute 720p source object, and for a `copy` cut and an `h264-720p` cut runs:
-  - the whole pipeline (presigned URL -> ffmpeg -> probe -> upload to the output bucket),
+Runs an S3 HTTP endpoint (moto's server, or --endpoint) on loopback behind a byte-counting TCP
+proxy, stores a 10-minute 720p source object, and for a `copy` cut and an `h264-720p` cut runs:
+  - the whole pipeline on S3 (presigned URL -> ffmpeg -> probe while uploading to the output
+    bucket),
+  - the whole pipeline on filesystem stores holding a local copy (what S3 adds over it),
   - the same ffmpeg command on the presigned URL alone,
   - the same ffmpeg command on a local copy of the object (the reference).
 Prints the bytes the endpoint sent as a share of the object's size, and the time ratios.
 
-    .venv/bin/python bench/s3_trim.py [--repeat 3] [--at 300]
-"""
+    .venv/bin/python bench/s3_trim.py [--repeat 3] [--at 300] [--endpoint URL]"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import contextlib
 import functools
 import logging
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -37,12 +39,14 @@ from mpr.adapters.clock import SystemClock
 from mpr.adapters.ffmpeg.command import build_command
 from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.transcoder import FfmpegTranscoder
+from mpr.adapters.storage.filesystem import FilesystemStorage
 from mpr.adapters.storage.s3 import S3Storage
 from mpr.adapters.storage.s3_client import make_s3_client
 from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
 from mpr.domain.job import Progress, Trim
 from mpr.domain.pipeline import TranscodeOutput, TranscodeRequest, TranscodeSpec
+from mpr.domain.ports import MediaStorage
 from mpr.domain.preset import TranscodePreset
 
 if TYPE_CHECKING:
@@ -153,33 +157,42 @@ def preset(name: str) -> TranscodePreset:
     return next(p for p in BUILTIN_PRESETS if p.name == name)
 
 
+def pipeline_of(stores: tuple[MediaStorage, MediaStorage]) -> TranscodePipeline:
+    return TranscodePipeline(*stores, FfmpegTranscoder(), FfprobeProber(), SystemClock())
+
+
+async def run_pipeline(pipeline: TranscodePipeline, name: str, trim: Trim) -> float:
+    spec = TranscodeSpec(job_id=uuid.uuid4(), source_key=SOURCE_KEY,
+                         source_duration=float(SECONDS), preset=preset(name), trim=trim,
+                         output_key=f"bench/{name}-{uuid.uuid4().hex[:8]}.mp4")
+    reporter = Collecting()
+    took = await timed(functools.partial(pipeline.run, spec, reporter))
+    if reporter.output is None:
+        raise RuntimeError(f"{name}: {reporter.failure}")
+    return took
+
+
 async def bench_preset(name: str, at: float, repeat: int, stores: tuple[S3Storage, S3Storage],
-                       proxy: CountingProxy, size: int, tmp: Path) -> None:
-    source, output = stores
-    pipeline = TranscodePipeline(source, output, FfmpegTranscoder(), FfprobeProber(),
-                                 SystemClock())
+                       local_stores: tuple[MediaStorage, MediaStorage], proxy: CountingProxy,
+                       size: int, tmp: Path) -> None:
+    s3_pipeline, local_pipeline = pipeline_of(stores), pipeline_of(local_stores)
     trim = Trim(at, at + CUT)
     served, connections = [], []
-    pipeline_times, url_times, local_times = [], [], []
-    for _ in range(repeat):
-        spec = TranscodeSpec(job_id=uuid.uuid4(), source_key=SOURCE_KEY,
-                             source_duration=float(SECONDS), preset=preset(name), trim=trim,
-                             output_key=f"bench/{name}-{uuid.uuid4().hex[:8]}.mp4")
-        reporter = Collecting()
+    times: dict[str, list[float]] = {"s3": [], "fs": [], "url": [], "local": []}
+    for _ in range(repeat):  # alternated, so a busy spell on the host hits all four alike
         before, opened = proxy.served, proxy.connections
-        pipeline_times.append(await timed(functools.partial(pipeline.run, spec, reporter)))
+        times["s3"].append(await run_pipeline(s3_pipeline, name, trim))
         served.append(proxy.served - before)
         connections.append(proxy.connections - opened)
-        if reporter.output is None:
-            raise RuntimeError(f"{name}: {reporter.failure}")
-        url = await source.media_locator(SOURCE_KEY)
-        url_times.append(await timed(functools.partial(run_ffmpeg,
-                                                       _request(name, url, trim, tmp))))
-        local_times.append(await timed(
+        times["fs"].append(await run_pipeline(local_pipeline, name, trim))
+        url = await stores[0].media_locator(SOURCE_KEY)
+        times["url"].append(await timed(functools.partial(run_ffmpeg,
+                                                          _request(name, url, trim, tmp))))
+        times["local"].append(await timed(
             lambda: run_ffmpeg(_request(name, str(SOURCE), trim, tmp))))
     print(f"{name:>10}: endpoint sent {_bytes_figure(served, size)} over "
           f"{statistics.median(connections):.0f} connections")
-    print(f"{'':>10}  {_time_figure(pipeline_times, url_times, local_times)}")
+    print(_time_figure({k: statistics.median(v) for k, v in times.items()}))
 
 
 async def bench_probe(source: S3Storage, proxy: CountingProxy, size: int) -> None:
@@ -203,10 +216,14 @@ def _bytes_figure(served: list[int], size: int) -> str:
     return f"{read / 1e6:.2f} MB = {100 * read / size:.2f}% of the object"
 
 
-def _time_figure(pipeline: list[float], url: list[float], local: list[float]) -> str:
-    p, u, loc = (statistics.median(t) for t in (pipeline, url, local))
-    return (f"pipeline {p:.2f} s, ffmpeg on the URL {u:.2f} s, ffmpeg on a local copy "
-            f"{loc:.2f} s: pipeline/local {p / loc:.2f}x, URL/local {u / loc:.2f}x")
+def _time_figure(median: dict[str, float]) -> str:
+    local = median["local"]
+    rows = [("pipeline, S3 store", median["s3"]),
+            ("pipeline, filesystem store (local copy)", median["fs"]),
+            ("ffmpeg alone on the presigned URL", median["url"]),
+            ("ffmpeg alone on a local copy (reference)", local)]
+    return "\n".join(f"{'':>12}{label:<42} {1e3 * t:7.1f} ms  {t / local:5.2f}x"
+                     for label, t in rows)
 
 
 def start_endpoint(endpoint: str | None) -> tuple[ThreadedMotoServer | None, CountingProxy,
@@ -228,7 +245,8 @@ def start_endpoint(endpoint: str | None) -> tuple[ThreadedMotoServer | None, Cou
         region_name="us-east-1")
     client = make_s3_client(proxy.start(), session=session)
     for bucket in ("bench-in", "bench-out"):
-        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou,
+                                 client.exceptions.BucketAlreadyExists):
             client.create_bucket(Bucket=bucket)
     return server, proxy, client
 
@@ -253,6 +271,7 @@ async def main(repeat: int, at: float, endpoint: str | None) -> None:
     tmp = OUT / "s3_trim_tmp"
     stores = (S3Storage("bench-in", client, staging=tmp),
               S3Storage("bench-out", client, staging=tmp))
+    local_stores = local_copy(tmp)
     print(f"source: {size / 1e6:.1f} MB, {SECONDS} s 1280x720, moov at the end; cut {CUT:g} s "
           f"at {at:g} s; median of {repeat}")
     print(f"endpoint: a 1-byte ranged GET takes {1e3 * request_latency(client, SOURCE_KEY):.0f}"
@@ -261,12 +280,23 @@ async def main(repeat: int, at: float, endpoint: str | None) -> None:
     try:
         await bench_probe(stores[0], proxy, size)
         for name in ("copy", "h264-720p"):
-            await bench_preset(name, at, repeat, stores, proxy, size, stores[0].staging_dir())
+            await bench_preset(name, at, repeat, stores, local_stores, proxy, size,
+                               stores[0].staging_dir())
     finally:
         if server is not None:
             server.stop()
-        for leftover in tmp.glob("*.mp4"):
-            leftover.unlink()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def local_copy(tmp: Path) -> tuple[FilesystemStorage, FilesystemStorage]:
+    """Filesystem input and output stores, the source linked in under the same key."""
+    inbox, outbox = tmp / "fs-in", tmp / "fs-out"
+    target = inbox / SOURCE_KEY
+    target.parent.mkdir(parents=True, exist_ok=True)
+    outbox.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.link(SOURCE, target)
+    return FilesystemStorage(inbox), FilesystemStorage(outbox)
 
 
 if __name__ == "__main__":
