@@ -42,7 +42,7 @@ ASSET = "query ($id: ID!) { asset(id: $id) { id filePath location status fileSiz
 
 SOURCE_SIZE = (960, 540)
 HOSTILE_KEYS = ("-starts with a dash.mp4", "name with  spaces.mp4", "café 日本.mp4",
-                "sub folder/nested clip.mp4")
+                "a+b take #2.mp4", "sub folder/nested clip.mp4")
 GOOD_KEYS = ("clip.mp4", "tone.mp3", "long.mp4", *HOSTILE_KEYS)
 BAD_KEYS = ("empty.mp4", "corrupt.mp4")
 # An embedded worker may claim a job before createJob/retryJob returns it.
