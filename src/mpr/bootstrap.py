@@ -33,6 +33,7 @@ from mpr.application.assets import DeleteAsset, UpdateAsset
 from mpr.application.create_job import CreateJob
 from mpr.application.job_actions import CancelJob, RetryJob
 from mpr.application.job_reporting import DatabaseJobReporter
+from mpr.application.job_watch import JobWatch
 from mpr.application.media_access import MediaAccess
 from mpr.application.presets import CreatePreset, DeletePreset, UpdatePreset, seed_builtin_presets
 from mpr.application.queries import Queries
@@ -106,6 +107,7 @@ class UseCases(containers.DeclarativeContainer):
     update_preset = providers.Singleton(UpdatePreset, uow, infra.clock)
     delete_preset = providers.Singleton(DeletePreset, uow)
     queries = providers.Singleton(Queries, uow)
+    job_watch = providers.Singleton(JobWatch, queries.provided.job)
     media = providers.Singleton(MediaAccess, uow, infra.input_storage, infra.output_storage,
                                 infra.thumbnails)
     run_job = providers.Singleton(RunJob, uow, pipeline, reporter, infra.clock)
@@ -141,6 +143,7 @@ class Services:
     update_preset: UpdatePreset
     delete_preset: DeletePreset
     queries: Queries
+    job_watch: JobWatch
     run_job: RunJob
     recover_jobs: RecoverJobs
     system_status: SystemStatus
@@ -215,8 +218,9 @@ def build(settings: Settings) -> Services:
         cancel_job=uc.cancel_job(), retry_job=uc.retry_job(), update_asset=uc.update_asset(),
         delete_asset=uc.delete_asset(), create_preset=uc.create_preset(),
         update_preset=uc.update_preset(), delete_preset=uc.delete_preset(),
-        queries=uc.queries(), run_job=uc.run_job(), recover_jobs=uc.recover_jobs(),
-        system_status=status, reporter=uc.reporter(), media=uc.media(), container=root,
+        queries=uc.queries(), job_watch=uc.job_watch(), run_job=uc.run_job(),
+        recover_jobs=uc.recover_jobs(), system_status=status, reporter=uc.reporter(),
+        media=uc.media(), container=root,
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
 
 from mpr import __version__
 from mpr.domain.builtin_presets import BUILTIN_NAMES
@@ -283,3 +286,57 @@ def _gone_within(job_id: str, seconds: float) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# -- the jobUpdates subscription over graphql-transport-ws --
+
+UPDATES = "subscription ($id: ID!) { jobUpdates(id: $id) { id status progress } }"
+
+
+async def subscribe(server: MprServer, job_id: str, timeout: float = 60) -> list[dict[str, Any]]:
+    """Every message of one subscription, from `subscribe` to `complete` (or an error)."""
+    url = server.base_url.replace("http://", "ws://") + "/graphql"
+    messages: list[dict[str, Any]] = []
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                  "payload": {"query": UPDATES, "variables": {"id": job_id}}}))
+        async with asyncio.timeout(timeout):
+            while (message := json.loads(await ws.recv()))["type"] not in ("complete", "error"):
+                messages.append(message)
+        messages.append(message)
+    return messages
+
+
+def test_subscribers_follow_a_job_to_its_end(mpr_server: MprServer, library: Library) -> None:
+    preset = mpr_server.preset_ids()["h264-720p"]
+    job_id = create_job(mpr_server, library.assets["long.mp4"], presetId=preset,
+                        trimStart=0, trimEnd=8)
+
+    async def three() -> list[list[dict[str, Any]]]:
+        return list(await asyncio.gather(*(subscribe(mpr_server, job_id) for _ in range(3))))
+
+    streams = asyncio.run(three())
+
+    for stream in streams:
+        assert stream[-1]["type"] == "complete"
+        updates = [m["payload"]["data"]["jobUpdates"] for m in stream[:-1]]
+        assert {u["id"] for u in updates} == {job_id}
+        assert updates[-1]["status"] == "completed"
+        assert updates[-1]["progress"] == 100
+        progress = [u["progress"] for u in updates]
+        assert progress == sorted(progress)
+        assert len(updates) == len({(u["status"], u["progress"]) for u in updates})  # no repeats
+
+
+def test_a_subscription_to_an_unknown_job_ends_with_not_found(mpr_server: MprServer) -> None:
+    missing = "6f1c1b8e-0000-4000-8000-000000000000"
+
+    stream = asyncio.run(subscribe(mpr_server, missing, timeout=10))
+
+    assert stream[0]["type"] in ("next", "error")
+    payload = stream[0]["payload"]
+    errors = payload["errors"] if isinstance(payload, dict) else payload
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert missing in errors[0]["message"]
