@@ -101,8 +101,7 @@ class UseCases(containers.DeclarativeContainer):
     cancel_job = providers.Singleton(CancelJob, uow, infra.queue, infra.clock)
     retry_job = providers.Singleton(RetryJob, uow, infra.queue, infra.clock)
     update_asset = providers.Singleton(UpdateAsset, uow, infra.clock)
-    delete_asset = providers.Singleton(DeleteAsset, uow, infra.input_storage,
-                                       infra.output_storage)
+    delete_asset = providers.Singleton(DeleteAsset, uow, infra.output_storage)
     create_preset = providers.Singleton(CreatePreset, uow, infra.clock)
     update_preset = providers.Singleton(UpdatePreset, uow, infra.clock)
     delete_preset = providers.Singleton(DeletePreset, uow)

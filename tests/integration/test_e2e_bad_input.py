@@ -191,15 +191,16 @@ def test_update_asset_comments_round_trip(mpr_server: MprServer,
     assert reread["asset"]["comments"] == comments
 
 
-def test_delete_asset_removes_the_record_and_the_file(mpr_server: MprServer,
-                                                      assets: dict[str, dict[str, Any]]) -> None:
+def test_delete_asset_removes_the_record_and_leaves_the_input_store_alone(
+        mpr_server: MprServer, assets: dict[str, dict[str, Any]]) -> None:
     asset_id = assets["deletable.mp4"]["id"]
-    assert mpr_server.input_bytes("deletable.mp4") is not None
+    before = mpr_server.input_bytes("deletable.mp4")
+    assert before is not None
 
     deleted = mpr_server.data(f'mutation {{ deleteAsset(id: "{asset_id}") {{ ok }} }}')
 
     assert deleted["deleteAsset"] == {"ok": True}
-    assert mpr_server.input_bytes("deletable.mp4") is None
+    assert mpr_server.input_bytes("deletable.mp4") == before  # MPR never writes the input store
     error = mpr_server.error("query ($id: ID!) { asset(id: $id) { id } }", {"id": asset_id})
     assert error["extensions"]["code"] == "NOT_FOUND"
 

@@ -33,12 +33,14 @@ class UpdateAsset:
 
 
 class DeleteAsset:
-    """Remove an asset's record and its file; refused while a job still reads it."""
+    """Remove an asset's record, and an output's file; refused while a job still reads it.
 
-    def __init__(self, uow: UnitOfWorkFactory, input_storage: MediaStorage,
-                 output_storage: MediaStorage) -> None:
+    MPR never writes the input store: a source's file stays where its owner put it (a later
+    scan registers it again). Outputs are MPR's own, so their files go with their records."""
+
+    def __init__(self, uow: UnitOfWorkFactory, output_storage: MediaStorage) -> None:
         self._uow = uow
-        self._stores = {Location.INPUT: input_storage, Location.OUTPUT: output_storage}
+        self._output = output_storage
 
     async def __call__(self, asset_id: str) -> MediaAsset:
         aid = parse_id(asset_id, "asset")
@@ -49,6 +51,7 @@ class DeleteAsset:
                 raise Conflict(f"asset {aid} is the source of {active} pending or processing "
                                "job(s); cancel them first")
             await uow.assets.delete(aid)
-            await self._stores[asset.location].delete(asset.file_path)
+            if asset.location is Location.OUTPUT:
+                await self._output.delete(asset.file_path)
             await uow.commit()
         return asset

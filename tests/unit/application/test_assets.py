@@ -35,16 +35,19 @@ async def test_update_refuses_oversized_comments(uow, clock, tables):
         await UpdateAsset(uow, clock)(str(asset.id), AssetChanges(comments="x" * 20_000))
 
 
-async def test_delete_removes_the_record_and_its_file(uow, tables, input_storage,
-                                                      output_storage):
+async def test_delete_of_a_source_removes_the_record_and_never_touches_the_input_store(
+        uow, tables, input_storage, output_storage):
     asset = make_asset(file_path="a.mp4")
     tables.assets[asset.id] = asset
     input_storage.objects["a.mp4"] = b"data"
+    output_storage.objects["a.mp4"] = b"an output with the same key"
 
-    await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+    await DeleteAsset(uow, output_storage)(str(asset.id))
 
     assert tables.assets == {}
-    assert "a.mp4" not in input_storage.objects
+    assert input_storage.objects == {"a.mp4": b"data"}
+    assert input_storage.deleted == []
+    assert "a.mp4" in output_storage.objects
 
 
 async def test_delete_of_an_output_removes_it_from_the_output_store(uow, tables, input_storage,
@@ -54,8 +57,9 @@ async def test_delete_of_an_output_removes_it_from_the_output_store(uow, tables,
     output_storage.objects["o.mp4"] = b"data"
     input_storage.objects["o.mp4"] = b"a source with the same key"
 
-    await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+    await DeleteAsset(uow, output_storage)(str(asset.id))
 
+    assert tables.assets == {}
     assert "o.mp4" not in output_storage.objects
     assert "o.mp4" in input_storage.objects
 
@@ -70,7 +74,7 @@ async def test_delete_is_refused_while_a_job_reads_the_asset(uow, tables, input_
     tables.jobs[job.id] = job
 
     with pytest.raises(Conflict, match="cancel them first"):
-        await DeleteAsset(uow, input_storage, output_storage)(str(asset.id))
+        await DeleteAsset(uow, output_storage)(str(asset.id))
 
     assert asset.id in tables.assets
     assert "a.mp4" in input_storage.objects
@@ -78,5 +82,5 @@ async def test_delete_is_refused_while_a_job_reads_the_asset(uow, tables, input_
 
 async def test_delete_of_an_unknown_asset(uow, input_storage, output_storage):
     with pytest.raises(NotFound):
-        await DeleteAsset(uow, input_storage, output_storage)(
+        await DeleteAsset(uow, output_storage)(
             "6f1c1b8e-0000-4000-8000-000000000000")

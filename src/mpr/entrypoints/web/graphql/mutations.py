@@ -40,7 +40,8 @@ class Mutation:
         asset = await info.context.services.update_asset(id, input.to_changes())
         return AssetType.from_domain(asset)
 
-    @strawberry.mutation
+    @strawberry.mutation(description="Remove an asset; an output's file goes with it, a source's "
+                                     "file stays in the input store (MPR never writes there)")
     async def delete_asset(self, info: Info, id: strawberry.ID) -> DeleteResult:
         asset = await info.context.services.delete_asset(id)
         return DeleteResult(ok=True, id=strawberry.ID(str(asset.id)))
