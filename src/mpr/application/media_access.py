@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpr.application.ids import parse_id
+from mpr.application.missing_objects import raise_if_gone
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import NotFound, TranscodeError, ValidationError
+from mpr.domain.errors import TranscodeError, ValidationError
 from mpr.domain.ports import MediaStorage, ThumbnailMaker, UnitOfWorkFactory
 
 THUMBNAIL_WIDTHS = (96, 160, 320)
@@ -82,8 +83,7 @@ class MediaAccess:
         try:
             return await self._thumbnails.thumbnail(locator, key, tenths / TENTHS, width)
         except TranscodeError:
-            if not await store.exists(asset.file_path):
-                raise NotFound("object", asset.file_path) from None
+            await raise_if_gone(store, asset.file_path)
             raise
 
     async def _asset(self, asset_id: str) -> MediaAsset:

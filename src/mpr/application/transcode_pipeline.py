@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from mpr.application.missing_objects import raise_if_gone
 from mpr.domain.errors import (
     JobCancelled,
     JobTakenOver,
@@ -62,9 +63,7 @@ class TranscodePipeline:
         try:
             await self._transcoder.transcode(request, self._throttled(spec, reporter))
         except TranscodeError:
-            # the locator is not checked up front (a round trip per job); say why it failed
-            if not await self._input.exists(spec.source_key):
-                raise NotFound("object", spec.source_key) from None
+            await raise_if_gone(self._input, spec.source_key)
             raise
         return await self._probe_and_store(spec, staging)
 
