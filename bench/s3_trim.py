@@ -37,6 +37,7 @@ from moto.server import ThreadedMotoServer
 
 from mpr.adapters.clock import SystemClock
 from mpr.adapters.ffmpeg.command import build_command
+from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
 from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.transcoder import FfmpegTranscoder
 from mpr.adapters.storage.filesystem import FilesystemStorage
@@ -158,7 +159,7 @@ def preset(name: str) -> TranscodePreset:
 
 
 def pipeline_of(stores: tuple[MediaStorage, MediaStorage]) -> TranscodePipeline:
-    return TranscodePipeline(*stores, FfmpegTranscoder(), FfprobeProber(), SystemClock())
+    return TranscodePipeline(*stores, FfmpegTranscoder(), PyAvOutputProber(), SystemClock())
 
 
 async def run_pipeline(pipeline: TranscodePipeline, name: str, trim: Trim) -> float:

@@ -16,6 +16,7 @@ from dependency_injector import containers, providers
 
 from mpr import __version__
 from mpr.adapters.clock import SystemClock
+from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
 from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.samples import generate_sample_media
 from mpr.adapters.ffmpeg.thumbnails import FfmpegThumbnails
@@ -73,7 +74,8 @@ class Infrastructure(containers.DeclarativeContainer):
         s3=providers.Singleton(S3Storage, settings.provided.s3_bucket_out, s3_client,
                                check_client=s3_check_client, staging=s3_staging),
     )
-    prober = providers.Singleton(FfprobeProber, config.ffprobe)
+    prober = providers.Singleton(FfprobeProber, config.ffprobe)  # sources: own process
+    output_prober = providers.Singleton(PyAvOutputProber)  # our outputs: in process
     transcoder = providers.Singleton(FfmpegTranscoder, config.ffmpeg)
     thumbnails = providers.Singleton(FfmpegThumbnails, config.ffmpeg,
                                      settings.provided.data_dir.joinpath.call("thumbnails"))
@@ -94,7 +96,7 @@ class UseCases(containers.DeclarativeContainer):
     uow = providers.Callable(lambda p: p, infra.uow.provider)
     reporter = providers.Singleton(DatabaseJobReporter, uow, infra.clock)
     pipeline = providers.Singleton(TranscodePipeline, infra.input_storage, infra.output_storage,
-                                   infra.transcoder, infra.prober, infra.clock)
+                                   infra.transcoder, infra.output_prober, infra.clock)
     scan_media = providers.Singleton(ScanMedia, uow, infra.input_storage, infra.prober,
                                      infra.clock)
     create_job = providers.Singleton(CreateJob, uow, infra.queue, infra.clock)

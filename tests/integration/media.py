@@ -8,11 +8,16 @@ import os
 import subprocess
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
+
+from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
+from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.samples import make_test_clip
+from mpr.domain.media import MediaInfo
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("MPR_FFPROBE", "ffprobe")
@@ -81,3 +86,24 @@ def fits_box(width: int, height: int, box: tuple[int, int], source: tuple[int, i
     even = width % 2 == 0 and height % 2 == 0
     aspect = abs(width * source[1] / source[0] - height) <= 2
     return inside and not_upscaled and even and aspect
+
+
+async def probe_output(path: Path) -> MediaInfo:
+    """ffprobe's description of a written file, checked against the in-process output prober.
+
+    Both must agree on every field but the duration (and the bitrate that follows from it):
+    PyAV's newer FFmpeg counts an MP4's edit list and an MP3's encoder delay and padding
+    differently, by up to 2 ms and 60 ms."""
+    by_ffprobe = await FfprobeProber(FFPROBE).probe(str(path))
+    in_process = await PyAvOutputProber().probe(str(path))
+    assert replace(in_process, properties={}, duration=None, bitrate=None) == replace(
+        by_ffprobe, properties={}, duration=None, bitrate=None), path.name
+    seconds, share = (0.06, 0.1) if path.suffix == ".mp3" else (0.002, 0.005)
+    assert in_process.duration == pytest.approx(by_ffprobe.duration, abs=seconds), path.name
+    assert in_process.bitrate == pytest.approx(by_ffprobe.bitrate, rel=share), path.name
+    ours, theirs = in_process.properties, by_ffprobe.properties
+    assert [(s["codec_type"], s["codec_name"]) for s in ours["streams"]] == [
+        (s["codec_type"], s["codec_name"]) for s in theirs["streams"]], path.name
+    for key in ("format_name", "size", "nb_streams"):
+        assert ours["format"][key] == theirs["format"][key], (path.name, key)
+    return by_ffprobe

@@ -1,4 +1,5 @@
-"""Every builtin preset, run by real ffmpeg and checked with real ffprobe."""
+"""Every builtin preset, run by real ffmpeg and checked with real ffprobe (and the in-process
+output prober, which must agree with it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mpr.domain.job import Progress, Trim
 from mpr.domain.media import MediaInfo
 from mpr.domain.pipeline import TranscodeRequest
 from mpr.domain.preset import TranscodePreset
+from tests.integration.media import probe_output
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("MPR_FFPROBE", "ffprobe")
@@ -54,7 +56,7 @@ async def run_preset(source: Path, preset: TranscodePreset, workdir: Path,
 
     await FfmpegTranscoder(FFMPEG).transcode(request, on_progress)
     final = staging.rename(workdir / f"{preset.name}.{container}")
-    return await FfprobeProber(FFPROBE).probe(str(final)), reports
+    return await probe_output(final), reports
 
 
 def expected_size(source: tuple[int, int], box: tuple[int, int] | None) -> tuple[int, int]:
