@@ -16,6 +16,7 @@ import pytest
 
 from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
 from mpr.adapters.ffmpeg.prober import FfprobeProber
+from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.adapters.ffmpeg.samples import make_test_clip
 from mpr.domain.media import MediaInfo
 
@@ -107,3 +108,15 @@ async def probe_output(path: Path) -> MediaInfo:
     for key in ("format_name", "size", "nb_streams"):
         assert ours["format"][key] == theirs["format"][key], (path.name, key)
     return by_ffprobe
+
+
+async def make_mp3_with_cover_art(directory: Path) -> Path:
+    """An MP3 tone with a PNG attached as cover art (a video stream that is not video)."""
+    tone = await make_test_clip(FFMPEG, directory / "tone.mp3", duration=0.5, video=False)
+    cover, tagged = directory / "cover.png", directory / "tagged.mp3"
+    await run_ffmpeg(FFMPEG, ["-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1",
+                              f"file:{cover}"])
+    await run_ffmpeg(FFMPEG, ["-i", f"file:{tone}", "-i", f"file:{cover}", "-map", "0:a",
+                              "-map", "1:v", "-c", "copy", "-disposition:v", "attached_pic",
+                              "-id3v2_version", "3", f"file:{tagged}"])
+    return tagged

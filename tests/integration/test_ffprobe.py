@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from mpr.adapters.ffmpeg.prober import FfprobeProber
-from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.adapters.ffmpeg.samples import generate_sample_media, make_test_clip
 from mpr.domain.errors import ProbeError
+from tests.integration.media import make_mp3_with_cover_art
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("MPR_FFPROBE", "ffprobe")
@@ -57,13 +57,7 @@ async def test_webm_and_audio_only_files_are_recognised(prober: FfprobeProber,
 
 
 async def test_cover_art_is_not_taken_for_video(prober: FfprobeProber, tmp_path: Path) -> None:
-    tone = await make_test_clip(FFMPEG, tmp_path / "tone.mp3", duration=0.5, video=False)
-    cover, tagged = tmp_path / "cover.png", tmp_path / "tagged.mp3"
-    await run_ffmpeg(FFMPEG, ["-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1",
-                              f"file:{cover}"])
-    await run_ffmpeg(FFMPEG, ["-i", f"file:{tone}", "-i", f"file:{cover}", "-map", "0:a",
-                              "-map", "1:v", "-c", "copy", "-disposition:v", "attached_pic",
-                              "-id3v2_version", "3", f"file:{tagged}"])
+    tagged = await make_mp3_with_cover_art(tmp_path)
 
     info = await prober.probe(str(tagged))
 
