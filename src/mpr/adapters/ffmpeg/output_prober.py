@@ -8,8 +8,9 @@ separate process keeps a demuxer crash or hang away from the service.
 
 The result has the shape of ffprobe's JSON (the fields MPR reads, and the usual others), so
 one mapping, `media_info`, turns both probers' data into MediaInfo. PyAV brings its own, newer
-FFmpeg; the one difference seen on MPR's outputs: an MP3's duration leaves out the encoder's
-delay and padding (tens of milliseconds shorter than Debian's ffprobe says)."""
+FFmpeg, and only durations were seen to differ on MPR's outputs: an MP4's by up to 2 ms (edit
+lists), an MP3's by tens of milliseconds (FFmpeg 8 leaves out the encoder's delay and
+padding). tests/integration/media.probe_output holds both probers to that."""
 
 from __future__ import annotations
 
