@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed-stamp
 # `make run` honours MPR_HOST, MPR_PORT, MPR_DATA_DIR (and every other MPR_*) from the
 # environment; their defaults live in src/mpr/settings.py.
 
-.PHONY: run test setup system browser lint typecheck imports unit integration bench clean
+.PHONY: run test setup system browser stack-tools js deploy-js lint stack-lint deploy-lint \
+	typecheck imports unit integration bench clean
 
 run: setup system
 	$(BIN)/mpr serve
 
-test: setup system browser
-	$(MAKE) --no-print-directory lint typecheck imports unit integration
+test: setup system browser stack-tools js deploy-js
+	$(MAKE) --no-print-directory lint stack-lint deploy-lint typecheck imports unit integration
 
 setup: $(STAMP)
 
@@ -29,8 +30,31 @@ system:
 browser:  # Debian's chromium for the UI tests (Playwright drives it; no browser download)
 	@scripts/ensure-system-packages.sh chromium=chromium
 
+stack-tools: tests/deploy/node_modules/.package-lock.json  # deploy/'s checks and stack test
+	@scripts/ensure-system-packages.sh nginx=nginx envsubst=gettext-base
+
+tests/deploy/node_modules/.package-lock.json: tests/deploy/package.json tests/deploy/package-lock.json
+	npm ci --prefix tests/deploy --no-audit --no-fund --loglevel=error
+
+js: tests/js/node_modules/.package-lock.json  # npm packages the tests run (graphql-http's audit)
+
+tests/js/node_modules/.package-lock.json: tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
 lint:
 	$(BIN)/ruff check src tests bench
+
+stack-lint: setup stack-tools  # nginx -t on the rendered template, hadolint, the compose file's schema (dclint)
+	scripts/lint-deploy.sh $(BIN)/hadolint tests/deploy/node_modules/.bin/dclint
+
+deploy-js: deploy/aws/node_modules/.package-lock.json  # asl-validator, for deploy-lint
+
+deploy/aws/node_modules/.package-lock.json: deploy/aws/package.json deploy/aws/package-lock.json
+	npm ci --prefix deploy/aws --no-audit --no-fund --loglevel=error
+
+deploy-lint: setup deploy-js  # the AWS deployment files: state machine, template (stack-lint: Dockerfiles)
+	deploy/aws/node_modules/.bin/asl-validator --json-path deploy/aws/statemachine.asl.json
+	$(BIN)/cfn-lint deploy/aws/template.yaml
 
 typecheck:
 	$(BIN)/mypy
@@ -41,11 +65,18 @@ imports:
 unit:
 	$(BIN)/pytest tests/unit -q
 
+# Two test files at a time (they mostly wait on servers, encoders and browsers), then, alone,
+# the tests that time the server (marked serial in tests/integration/conftest.py).
 integration:
-	$(BIN)/pytest tests/integration -q
+	$(BIN)/pytest tests/integration -q -m "not serial" -n 2 --dist loadfile --durations=15; \
+	parallel=$$?; \
+	$(BIN)/pytest tests/integration -q -m serial --durations=5; \
+	serial=$$?; \
+	exit $$(( parallel || serial ))
 
 bench: setup system
 	$(BIN)/python bench/overhead.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache src/*.egg-info
+	rm -rf tests/js/node_modules tests/deploy/node_modules deploy/aws/node_modules $(VENV) .mypy_cache \
+		.ruff_cache .pytest_cache .import_linter_cache src/*.egg-info

@@ -1,7 +1,12 @@
 """API benchmark on PostgreSQL: list-page latency and sustained createJob rate.
 
     .venv/bin/python bench/api.py [--server-url URL] [--rows 10000] [--seconds 30]
-                                  [--concurrency 16] [--processes N_CPUS]
+                                  [--concurrency 16] [--processes N_CPUS] [--auth on|off]
+
+With --auth on (the default) the client sends an operator API token made in the bench
+database, so every request pays for its authentication and authorization. --auth off
+sends none: it is for measuring a checkout without access control (PYTHONPATH=that/src),
+the baseline the cost of authentication is compared with.
 
 Creates a fresh database on the server (default: the local PostgreSQL as user postgres),
 migrates it, seeds --rows jobs and --rows ready input assets, then serves the real app
@@ -17,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import os
 import random
 import socket
@@ -46,6 +50,7 @@ from mpr.domain.asset import AssetStatus, Location, MediaAsset
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
 from mpr.domain.job import JobStatus, TranscodeJob
 from mpr.domain.media import MediaInfo
+from mpr.domain.pipeline import TranscodeSpec
 from mpr.domain.ports import Dispatch, QueueStats
 
 DEFAULT_SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -62,8 +67,9 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 class DroppingQueue:
     """Bench-only JobQueue: accepts every dispatch and runs nothing."""
 
-    async def dispatch(self, job: TranscodeJob) -> Dispatch:
-        return Dispatch(task_id=f"bench:{job.id}")
+    async def dispatch(self, spec: TranscodeSpec, priority: int = 0,
+                       previous: Dispatch | None = None) -> Dispatch:
+        return Dispatch(task_id=f"bench:{spec.job_id}")
 
     async def cancel(self, job: TranscodeJob) -> None:
         return None
@@ -73,6 +79,9 @@ class DroppingQueue:
 
     async def stats(self) -> QueueStats:
         return QueueStats(depth=0, workers=0, running=0)
+
+    async def close(self) -> None:
+        return None
 
 
 # ---- seeding ----------------------------------------------------------------------------
@@ -139,18 +148,17 @@ def serve(database_url: str, port: int, data_dir: str) -> None:
     the kernel spreads connections over them (as `uvicorn --workers` does).
     """
     import uvicorn
+    from dependency_injector import providers
 
-    from mpr.application.create_job import CreateJob
-    from mpr.bootstrap import build
+    from mpr.bootstrap.services import services_of, wire
     from mpr.entrypoints.web.app import create_app
     from mpr.settings import load_settings
 
     settings = load_settings(database_url=database_url, data_dir=Path(data_dir), samples=False,
                              log_level="WARNING")
-    services = build(settings)
-    queue = DroppingQueue()
-    services = dataclasses.replace(services, queue=queue,
-                                   create_job=CreateJob(services.uow, queue, services.clock))
+    root = wire(settings)
+    root.infra.queue.override(providers.Object(DroppingQueue()))
+    services = services_of(root)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it
@@ -253,10 +261,27 @@ def _summary(name: str, values: list[float]) -> str:
             f"(n={len(values)})")
 
 
+async def bench_token(url: str) -> str:
+    """An operator token in the bench database (only with access control)."""
+    from mpr.adapters.sqlalchemy.access import SqlAccessUnitOfWork
+    from mpr.application.tokens import Tokens
+    from mpr.domain.identity import Role
+
+    engine = make_engine(url)
+    try:
+        sessions = make_session_factory(engine)
+        tokens = Tokens(lambda: SqlAccessUnitOfWork(sessions), SystemClock())
+        return (await tokens.create("bench", Role.OPERATOR)).secret
+    finally:
+        await engine.dispose()
+
+
 async def measure(base: str, pid: list[int], assets: list[MediaAsset],
-                  args: argparse.Namespace) -> None:
+                  args: argparse.Namespace, token: str | None) -> None:
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits,
+                                 headers=headers) as client:
         for document in (JOBS_PAGE % 0, ASSETS_PAGE % 0):  # warm up the pool and caches
             await page_latency(client, document, 20)
         pending = args.rows // len(JobStatus)
@@ -303,6 +328,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                         help="server processes sharing the port (default: one per CPU, as a "
                              "deployment runs them)")
+    parser.add_argument("--auth", choices=("on", "off"), default="on",
+                        help="send an operator token (off: for a checkout without auth)")
     args = parser.parse_args()
     name = f"mpr_bench_{uuid.uuid4().hex[:12]}"
     url = make_url(args.server_url).set(database=name).render_as_string(hide_password=False)
@@ -310,6 +337,7 @@ def main() -> None:
     try:
         began = time.perf_counter()
         assets = asyncio.run(seed(url, args.rows))
+        token = asyncio.run(bench_token(url)) if args.auth == "on" else None
         print(f"seeded {args.rows} jobs and {args.rows} assets into {name} in "
               f"{time.perf_counter() - began:.1f} s; queue: bench-only, dispatches dropped",
               flush=True)
@@ -319,7 +347,8 @@ def main() -> None:
                   f"measuring: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)", flush=True)
             try:
                 before = asyncio.run(count_jobs(url))
-                asyncio.run(measure(base, [p.pid for p in processes], assets, args))
+                print(f"authentication: {args.auth}", flush=True)
+                asyncio.run(measure(base, [p.pid for p in processes], assets, args, token))
                 print(f"jobs stored by createJob: {asyncio.run(count_jobs(url)) - before}")
             finally:
                 for process in processes:

@@ -23,8 +23,16 @@ def cpu_times(pid: int) -> tuple[float, float]:
     return (utime + stime) / tick, (cutime + cstime) / tick
 
 
+def admin_token(env: dict[str, str]) -> str:
+    """An admin API token for the benchmark's requests, made with `mpr token create`."""
+    argv = [sys.executable, "-m", "mpr.entrypoints.cli", "token", "create", "--name",
+            f"bench-{os.getpid()}", "--role", "admin"]
+    made = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
+    return made.stdout.strip().splitlines()[-1]
+
+
 class Server:
-    """A running `mpr serve` with a GraphQL client."""
+    """A running `mpr serve` with a GraphQL client (sending an admin token)."""
 
     def __init__(self, client: httpx.Client, data_dir: Path, pid: int) -> None:
         self.client, self.data_dir, self.pid = client, data_dir, pid
@@ -44,14 +52,16 @@ def mpr_server(data_dir: Path) -> Iterator[Server]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "MPR_DATA_DIR": str(data_dir), "MPR_SAMPLES": "false",
-           "MPR_WORKER_CONCURRENCY": "1", "MPR_LOG_LEVEL": "WARNING"}
+           "MPR_WATCH": "false", "MPR_WORKER_CONCURRENCY": "1", "MPR_LOG_LEVEL": "WARNING"}
     for name in ("MPR_DATABASE_URL", "MPR_REDIS_URL", "MPR_STORAGE", "MPR_EXECUTOR"):
         env.pop(name, None)
     argv = [sys.executable, "-m", "mpr.entrypoints.cli", "serve", "--host", "127.0.0.1",
             "--port", str(port)]
+    token = admin_token(env)
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
+                          headers={"Authorization": f"Bearer {token}"}) as client:
             _wait_ready(client, process)
             yield Server(client, data_dir, process.pid)
     finally:

@@ -38,7 +38,7 @@ from mpr.application.create_job import CreateJobCommand
 from mpr.bootstrap import Services, build
 from mpr.domain.builtin_presets import COPY_PRESET
 from mpr.domain.job import JobStatus, Trim
-from mpr.domain.pipeline import TranscodeRequest
+from mpr.domain.pipeline import MediaSource, TranscodeRequest
 from mpr.settings import Settings
 
 SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -61,10 +61,10 @@ async def wait_for_workers(services: Services, count: int) -> None:
 
 
 async def count_completed(services: Services, ids: set[uuid.UUID]) -> int:
-    async with services.container.infra.engine().connect() as connection:
+    async with services.admin.sessions() as session:
         query = select(func.count()).where(JobRow.id.in_(ids),
                                            JobRow.status == JobStatus.COMPLETED.value)
-        return int(await connection.scalar(query) or 0)
+        return int(await session.scalar(query) or 0)
 
 
 async def latency(services: Services, asset_id: str, runs: int) -> list[float]:
@@ -93,7 +93,8 @@ async def throughput(services: Services, asset_id: str, jobs: int) -> float:
 def raw_ffmpeg(ffmpeg: str, source: Path, out_dir: Path, jobs: int) -> float:
     started = time.perf_counter()
     for n in range(jobs):
-        request = TranscodeRequest(source=str(source), destination=str(out_dir / f"{n}.mp4"),
+        request = TranscodeRequest(source=MediaSource.at(str(source)),
+                                   destination=str(out_dir / f"{n}.mp4"),
                                    preset=COPY_PRESET, trim=Trim(), output_format="mp4",
                                    expected_duration=1.0)
         subprocess.run(build_command(request, ffmpeg), check=True, capture_output=True)

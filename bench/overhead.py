@@ -29,7 +29,7 @@ from common import FfmpegWatch, Server, cpu_times, mpr_server
 from mpr.adapters.ffmpeg.command import build_command
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
 from mpr.domain.job import Trim
-from mpr.domain.pipeline import TranscodeRequest
+from mpr.domain.pipeline import MediaSource, TranscodeRequest
 
 OUT = Path(__file__).resolve().parent / "out"
 SOURCE_SECONDS = 30
@@ -78,7 +78,8 @@ def source_clip() -> Path:
 def raw_argv(source: Path, destination: Path, preset_name: str) -> list[str]:
     """The argv MPR's pipeline builds for a whole-file job with this preset."""
     preset = next(p for p in BUILTIN_PRESETS if p.name == preset_name)
-    request = TranscodeRequest(source=str(source), destination=str(destination), preset=preset,
+    request = TranscodeRequest(source=MediaSource.at(str(source)),
+                               destination=str(destination), preset=preset,
                                trim=Trim(), output_format=preset.container or "mp4",
                                expected_duration=float(SOURCE_SECONDS))
     return build_command(request, FFMPEG)

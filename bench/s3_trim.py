@@ -45,10 +45,13 @@ from mpr.adapters.storage.s3 import S3Storage
 from mpr.adapters.storage.s3_client import make_s3_client
 from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
-from mpr.domain.job import Progress, Trim
-from mpr.domain.pipeline import TranscodeOutput, TranscodeRequest, TranscodeSpec
+from mpr.domain.job import Trim
+from mpr.domain.pipeline import MediaSource, TranscodeRequest, TranscodeSpec
 from mpr.domain.ports import MediaStorage
 from mpr.domain.preset import TranscodePreset
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests' fakes
+from tests.unit.fakes import RecordingReporter
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -122,23 +125,6 @@ class CountingProxy:
             writer.close()
 
 
-class Collecting:
-    """A JobReporter that keeps the outcome."""
-
-    def __init__(self) -> None:
-        self.output: TranscodeOutput | None = None
-        self.failure: str | None = None
-
-    async def progress(self, job_id: uuid.UUID, progress: Progress) -> None:
-        return None
-
-    async def completed(self, job_id: uuid.UUID, output: TranscodeOutput) -> None:
-        self.output = output
-
-    async def failed(self, job_id: uuid.UUID, message: str) -> None:
-        self.failure = message
-
-
 async def timed(run: Callable[[], Awaitable[object]]) -> float:
     started = time.perf_counter()
     await run()
@@ -163,10 +149,10 @@ def pipeline_of(stores: tuple[MediaStorage, MediaStorage]) -> TranscodePipeline:
 
 
 async def run_pipeline(pipeline: TranscodePipeline, name: str, trim: Trim) -> float:
-    spec = TranscodeSpec(job_id=uuid.uuid4(), source_key=SOURCE_KEY,
+    spec = TranscodeSpec(job_id=uuid.uuid4(), source_path=SOURCE_KEY,
                          source_duration=float(SECONDS), preset=preset(name), trim=trim,
-                         output_key=f"bench/{name}-{uuid.uuid4().hex[:8]}.mp4")
-    reporter = Collecting()
+                         output_path=f"bench/{name}-{uuid.uuid4().hex[:8]}.mp4")
+    reporter = RecordingReporter()
     took = await timed(functools.partial(pipeline.run, spec, reporter))
     if reporter.output is None:
         raise RuntimeError(f"{name}: {reporter.failure}")
@@ -186,7 +172,7 @@ async def bench_preset(name: str, at: float, repeat: int, stores: tuple[S3Storag
         served.append(proxy.served - before)
         connections.append(proxy.connections - opened)
         times["fs"].append(await run_pipeline(local_pipeline, name, trim))
-        url = await stores[0].media_locator(SOURCE_KEY)
+        url = await stores[0].presigned_url(SOURCE_KEY)
         times["url"].append(await timed(functools.partial(run_ffmpeg,
                                                           _request(name, url, trim, tmp))))
         times["local"].append(await timed(
@@ -198,16 +184,17 @@ async def bench_preset(name: str, at: float, repeat: int, stores: tuple[S3Storag
 
 async def bench_probe(source: S3Storage, proxy: CountingProxy, size: int) -> None:
     """What a scan costs per object: ffprobe on the presigned URL."""
-    url = await source.media_locator(SOURCE_KEY)
+    url = await source.presigned_url(SOURCE_KEY)
     before, started = proxy.served, time.perf_counter()
-    await FfprobeProber().probe(url)
+    await FfprobeProber().probe(MediaSource.at(url))
     took = time.perf_counter() - started
     print(f"{'ffprobe':>10}: endpoint sent {_bytes_figure([proxy.served - before], size)} "
           f"in {took:.2f} s")
 
 
 def _request(name: str, source: str, trim: Trim, tmp: Path) -> TranscodeRequest:
-    return TranscodeRequest(source=source, destination=str(tmp / f"{uuid.uuid4().hex}.mp4"),
+    return TranscodeRequest(source=MediaSource.at(source),
+                            destination=str(tmp / f"{uuid.uuid4().hex}.mp4"),
                             preset=preset(name), trim=trim, output_format="mp4",
                             expected_duration=CUT)
 
@@ -290,13 +277,14 @@ async def main(repeat: int, at: float, endpoint: str | None) -> None:
 
 
 def local_copy(tmp: Path) -> tuple[FilesystemStorage, FilesystemStorage]:
-    """Filesystem input and output stores, the source linked in under the same key."""
+    """Filesystem input and output stores, a copy of the source under the same key (a hard
+    link would be refused: the store reads only files with a single link)."""
     inbox, outbox = tmp / "fs-in", tmp / "fs-out"
     target = inbox / SOURCE_KEY
     target.parent.mkdir(parents=True, exist_ok=True)
     outbox.mkdir(parents=True, exist_ok=True)
     if not target.exists():
-        os.link(SOURCE, target)
+        shutil.copyfile(SOURCE, target)
     return FilesystemStorage(inbox), FilesystemStorage(outbox)
 
 

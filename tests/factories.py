@@ -58,3 +58,10 @@ def make_job(source_asset_id: uuid.UUID | None = None, **overrides: Any) -> Tran
         "output_path": f"out-{n}.mp4", "created_at": NOW, "updated_at": NOW,
     }
     return TranscodeJob(**(values | overrides))
+
+
+def store_jobs(tables: Any, *jobs: TranscodeJob) -> None:
+    """Put jobs in the fake tables with a source asset each (a dispatch reads the source)."""
+    for job in jobs:
+        tables.jobs[job.id] = job
+        tables.assets.setdefault(job.source_asset_id, make_asset(id=job.source_asset_id))

@@ -20,8 +20,8 @@ from tests.integration.media import make_clip
 from tests.integration.server_fixtures import MprServer, running_server
 from tests.integration.services import require_command
 
-__all__ = ["ADMIN_PASSWORD", "ADMIN_USER", "browser", "page", "playwright_driver", "ui_server",
-           "watch"]
+__all__ = ["ADMIN_PASSWORD", "ADMIN_USER", "browser", "page", "playwright_driver", "sign_in",
+           "ui_server", "watch"]
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -43,6 +43,18 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MprServer]:
            "MPR_ADMIN_PASSWORD": ADMIN_PASSWORD, "MPR_WORKER_CONCURRENCY": "2"}
     with running_server("ui", data_dir, env) as server:
         yield server
+
+
+def sign_in(page: Page, user: str = ADMIN_USER, password: str = ADMIN_PASSWORD,
+            path: str = "/") -> None:
+    """Open a page through the sign-in form (the UI and the admin need a session)."""
+    page.goto(path)
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{path}")
+    if path == "/":  # the Timeline UI wires its controls after asking who is signed in
+        page.wait_for_selector("html[data-ready=true]", state="attached")
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.adapters.ffmpeg.samples import make_test_clip
 from mpr.domain.media import MediaInfo
+from mpr.domain.pipeline import MediaSource
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("MPR_FFPROBE", "ffprobe")
@@ -37,6 +38,19 @@ def make_clip(path: Path, *, duration: float, width: int = 640, height: int = 36
     path.parent.mkdir(parents=True, exist_ok=True)
     return run_async(make_test_clip(FFMPEG, path, duration=duration, width=width, height=height,
                                     fps=fps, video=video, audio=audio))
+
+
+def write_noise_wav(path: Path, seconds: int) -> Path:
+    """16-bit stereo 48 kHz noise in WAV (192 kB per second), written 10 s at a time."""
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(48000)
+        for _ in range(seconds // 10):
+            out.writeframes(os.urandom(10 * 48000 * 4))
+    return path
 
 
 def write_corrupt(path: Path, size: int = 64 * 1024) -> Path:
@@ -95,8 +109,8 @@ async def probe_output(path: Path) -> MediaInfo:
     Both must agree on every field but the duration (and the bitrate that follows from it):
     PyAV's newer FFmpeg counts an MP4's edit list and an MP3's encoder delay and padding
     differently, by up to 2 ms and 60 ms."""
-    by_ffprobe = await FfprobeProber(FFPROBE).probe(str(path))
-    in_process = await PyAvOutputProber().probe(str(path))
+    by_ffprobe = await FfprobeProber(FFPROBE).probe(MediaSource.at(str(path)))
+    in_process = await PyAvOutputProber().probe(MediaSource.at(str(path)))
     assert replace(in_process, properties={}, duration=None, bitrate=None) == replace(
         by_ffprobe, properties={}, duration=None, bitrate=None), path.name
     seconds, share = (0.06, 0.1) if path.suffix == ".mp3" else (0.002, 0.005)

@@ -1,7 +1,8 @@
 """Redis and `mpr worker` fixtures: a Redis database of the tests' own, real worker processes.
 
-Redis is reached at MPR_TEST_REDIS_URL (default redis://127.0.0.1:6379/11); the database is
-flushed before each test that uses it.
+Redis is reached at MPR_TEST_REDIS_URL (default redis://127.0.0.1:6379/11, and databases 13,
+14, 15 for the second to fourth pytest-xdist worker); the database is flushed before each test
+that uses it.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from redis.connection import parse_url
 from tests.integration.services import require_port
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
+WORKER_DATABASES = (11, 13, 14, 15)  # one per pytest-xdist worker (12 is the benchmarks')
 
 
 def redis_url_from_env() -> str:
-    return os.environ.get("MPR_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    """MPR_TEST_REDIS_URL, or a database of this pytest worker's own on the local Redis."""
+    if os.environ.get("MPR_TEST_REDIS_URL"):
+        return os.environ["MPR_TEST_REDIS_URL"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, ...
+    index = int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0
+    if index >= len(WORKER_DATABASES):
+        raise RuntimeError(f"at most {len(WORKER_DATABASES)} pytest workers share Redis")
+    return DEFAULT_REDIS_URL.rsplit("/", 1)[0] + f"/{WORKER_DATABASES[index]}"
 
 
 @pytest.fixture(scope="session")

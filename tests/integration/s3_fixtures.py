@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -47,6 +48,9 @@ def moto_endpoint() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    # moto stands in for a remote service: its threads (the request threads inherit this one's
+    # priority) run niced, so that they do not take the CPU from the MPR processes under test.
+    os.setpriority(os.PRIO_PROCESS, server._thread.native_id, 10)  # type: ignore[union-attr]
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()

@@ -21,7 +21,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 # Settings passed through from the environment running the tests; other MPR_* are dropped.
 PASSED_THROUGH = ("MPR_FFMPEG", "MPR_FFPROBE")
+ADMIN_TOKEN_NAME = "e2e-admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +79,9 @@ class MprServer:
     data_dir: Path
     process: subprocess.Popen[bytes]
     log_path: Path
-    client: httpx.Client
+    client: httpx.Client  # sends the admin token made before start (ADMIN_TOKEN_NAME-...)
     buckets: BucketPair | None = None  # set when the server stores media in S3
+    token: str = ""  # that admin token
 
     @property
     def pid(self) -> int:
@@ -196,23 +199,28 @@ def mpr_server(request: pytest.FixtureRequest, server_env: dict[str, str],
 
 
 @contextlib.contextmanager
-def running_server(name: str, data_dir: Path, settings: Mapping[str, str]
-                   ) -> Iterator[MprServer]:
-    """Start `mpr serve`, wait until /ready answers 200, stop it (TERM, then KILL) after."""
-    port = _free_port()
+def running_server(name: str, data_dir: Path, settings: Mapping[str, str],
+                   args: Sequence[str] = (), port: int | None = None) -> Iterator[MprServer]:
+    """Start `mpr serve` (on a free port unless given; with more arguments, e.g. --workers 2),
+    wait until /ready answers 200, stop it (TERM, then KILL) after."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("MPR_") or k in PASSED_THROUGH}
-    env.update({"MPR_DATA_DIR": str(data_dir), "MPR_LOG_LEVEL": "INFO", **settings})
-    log_path = data_dir.parent / f"{data_dir.name}-server.log"
+    # Tests register what they put in the store with a scan: no watcher unless asked for.
+    env.update({"MPR_DATA_DIR": str(data_dir), "MPR_LOG_LEVEL": "INFO", "MPR_WATCH": "false",
+                **settings})
+    log_path = data_dir.parent / f"{data_dir.name}-{name}-server.log"  # two may share a dir
+    token = admin_token(env)
     argv = [sys.executable, "-m", "mpr.entrypoints.cli", "serve", "--host", "127.0.0.1",
-            "--port", str(port)]
+            "--port", str(port), *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=base_url, timeout=30) as client:
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base_url, timeout=30, headers=auth) as client:
         server = MprServer(name, base_url, data_dir, process, log_path, client,
-                           BucketPair.from_env(settings))
+                           BucketPair.from_env(settings), token)
         try:
             _wait_ready(server)
             yield server
@@ -220,7 +228,18 @@ def running_server(name: str, data_dir: Path, settings: Mapping[str, str]
             _stop(server)
 
 
-def _free_port() -> int:
+def admin_token(env: Mapping[str, str]) -> str:
+    """An admin API token made with `mpr token create` (it prints the token last)."""
+    name = f"{ADMIN_TOKEN_NAME}-{uuid.uuid4().hex[:8]}"  # a data dir may be served twice
+    argv = [sys.executable, "-m", "mpr.entrypoints.cli", "token", "create", "--name", name,
+            "--role", "admin"]
+    made = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert made.returncode == 0, f"mpr token create failed: {made.stderr}"
+    return made.stdout.strip().splitlines()[-1]
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]

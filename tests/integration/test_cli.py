@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,9 @@ import httpx
 
 from mpr import __version__
 from mpr.adapters.ffmpeg.samples import make_test_clip
-from tests.integration.services import require_port
+from mpr.domain.builtin_presets import BUILTIN_PRESETS
+from tests.integration.redis_fixtures import redis_url  # noqa: F401 - fixture
+from tests.integration.server_fixtures import free_port
 
 MPR = [sys.executable, "-m", "mpr.entrypoints.cli"]
 
@@ -69,38 +70,37 @@ def test_several_api_processes_are_refused_in_the_embedded_mode(tmp_path: Path) 
     assert "MPR_REDIS_URL" in result.stderr
 
 
-def test_several_api_processes_serve_one_port_with_dramatiq_workers(tmp_path: Path) -> None:
-    require_port("Redis", "127.0.0.1", 6379, "start redis-server")
+def test_several_api_processes_serve_one_port_with_dramatiq_workers(tmp_path: Path,
+                                                                   redis_url: str,  # noqa: F811
+                                                                   ) -> None:
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("MPR_")}
     env = {**inherited, "MPR_DATA_DIR": str(tmp_path), "MPR_SAMPLES": "false",
-           "MPR_REDIS_URL": "redis://127.0.0.1:6379/13", "MPR_PORT": str(port)}
+           "MPR_REDIS_URL": redis_url, "MPR_PORT": str(port)}
+    made = subprocess.run([*MPR, "token", "create", "--name", "cli", "--role", "viewer"],
+                          env=env, capture_output=True, text=True, timeout=60, check=True)
+    token = made.stdout.strip().splitlines()[-1]
     server = subprocess.Popen([*MPR, "serve", "--workers", "2"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        presets = wait_for_presets(f"http://127.0.0.1:{port}")
+        presets = wait_for_presets(f"http://127.0.0.1:{port}", token)
         children = [p for p in Path("/proc").iterdir() if p.name.isdigit()
                     and _parent_of(p) == server.pid]
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    assert len(presets) == 9
+    assert len(presets) == len(BUILTIN_PRESETS)
     assert len(children) >= 2
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
-
-def wait_for_presets(base: str, timeout: float = 60) -> list[object]:
+def wait_for_presets(base: str, token: str, timeout: float = 60) -> list[object]:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            response = httpx.post(f"{base}/graphql", json={"query": "{ presets { name } }"})
+            response = httpx.post(f"{base}/graphql", json={"query": "{ presets { name } }"},
+                                  headers={"Authorization": f"Bearer {token}"})
             return list(response.json()["data"]["presets"])
         except (httpx.HTTPError, KeyError, TypeError):
             if time.monotonic() > deadline:

@@ -49,7 +49,7 @@ HOSTILE_KEYS = ("-starts with a dash.mp4", "name with  spaces.mp4", "café 日�
 GOOD_KEYS = ("clip.mp4", "tone.mp3", "long.mp4", *HOSTILE_KEYS)
 BAD_KEYS = ("empty.mp4", "corrupt.mp4")
 # An embedded worker may claim a job before createJob/retryJob returns it.
-LONG_SECONDS = 40  # h265-1080p on it runs long enough to cancel, yet completes on retry
+LONG_SECONDS = 12  # h265-1080p on it runs long enough to cancel, yet completes on retry
 
 
 def fill(document: str, *values: str) -> str:
@@ -298,7 +298,7 @@ async def subscribe(server: MprServer, job_id: str, timeout: float = 60) -> list
     url = server.base_url.replace("http://", "ws://") + "/graphql"
     messages: list[dict[str, Any]] = []
     async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init"}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": server.token}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe",
                                   "payload": {"query": UPDATES, "variables": {"id": job_id}}}))

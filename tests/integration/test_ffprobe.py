@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from mpr.adapters.ffmpeg.prober import FfprobeProber
+from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.adapters.ffmpeg.samples import generate_sample_media, make_test_clip
 from mpr.domain.errors import ProbeError
+from mpr.domain.pipeline import MediaSource
 from tests.integration.media import make_mp3_with_cover_art
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
@@ -29,7 +31,7 @@ async def test_a_clip_is_described_by_its_streams(prober: FfprobeProber, tmp_pat
     clip = await make_test_clip(FFMPEG, tmp_path / "clip.mp4", duration=1.0, width=320,
                                 height=240, fps=25)
 
-    info = await prober.probe(str(clip))
+    info = await prober.probe(MediaSource.at(str(clip)))
 
     assert info.container == "mp4"
     assert (info.video_codec, info.audio_codec) == ("h264", "aac")
@@ -47,7 +49,8 @@ async def test_webm_and_audio_only_files_are_recognised(prober: FfprobeProber,
     webm = await make_test_clip(FFMPEG, tmp_path / "clip.webm", duration=0.5)
     mp3 = await make_test_clip(FFMPEG, tmp_path / "tone.mp3", duration=0.5, video=False)
 
-    webm_info, mp3_info = await prober.probe(str(webm)), await prober.probe(str(mp3))
+    webm_info = await prober.probe(MediaSource.at(str(webm)))
+    mp3_info = await prober.probe(MediaSource.at(str(mp3)))
 
     assert (webm_info.container, webm_info.video_codec, webm_info.audio_codec) == (
         "webm", "vp9", "opus")
@@ -59,7 +62,7 @@ async def test_webm_and_audio_only_files_are_recognised(prober: FfprobeProber,
 async def test_cover_art_is_not_taken_for_video(prober: FfprobeProber, tmp_path: Path) -> None:
     tagged = await make_mp3_with_cover_art(tmp_path)
 
-    info = await prober.probe(str(tagged))
+    info = await prober.probe(MediaSource.at(str(tagged)))
 
     assert len(info.properties["streams"]) == 2
     assert info.video_codec is None
@@ -70,7 +73,7 @@ async def test_a_name_with_a_leading_dash_spaces_and_accents_probes(prober: Ffpr
                                                                    tmp_path: Path) -> None:
     clip = await make_test_clip(FFMPEG, tmp_path / "-leading dash é space.mp4", duration=0.5)
 
-    info = await prober.probe(str(clip))
+    info = await prober.probe(MediaSource.at(str(clip)))
 
     assert info.video_codec == "h264"
 
@@ -80,7 +83,7 @@ async def test_an_empty_file_is_not_media(prober: FfprobeProber, tmp_path: Path)
     empty.touch()
 
     with pytest.raises(ProbeError) as caught:
-        await prober.probe(str(empty))
+        await prober.probe(MediaSource.at(str(empty)))
 
     assert "Invalid data found when processing input" in str(caught.value)
     assert_clear(str(caught.value), empty)
@@ -91,7 +94,7 @@ async def test_random_bytes_are_not_media(prober: FfprobeProber, tmp_path: Path)
     junk.write_bytes(os.urandom(64 * 1024))
 
     with pytest.raises(ProbeError) as caught:
-        await prober.probe(str(junk))
+        await prober.probe(MediaSource.at(str(junk)))
 
     assert "Invalid data found when processing input" in str(caught.value)
     assert_clear(str(caught.value), junk)
@@ -99,16 +102,65 @@ async def test_random_bytes_are_not_media(prober: FfprobeProber, tmp_path: Path)
 
 async def test_a_missing_file_is_reported(prober: FfprobeProber, tmp_path: Path) -> None:
     with pytest.raises(ProbeError, match="No such file or directory"):
-        await prober.probe(str(tmp_path / "missing.mp4"))
+        await prober.probe(MediaSource.at(str(tmp_path / "missing.mp4")))
 
 
-async def test_a_file_without_audio_or_video_is_not_media(prober: FfprobeProber,
-                                                          tmp_path: Path) -> None:
+async def test_a_container_without_audio_or_video_is_not_media(prober: FfprobeProber,
+                                                                tmp_path: Path) -> None:
     subtitles = tmp_path / "notes.srt"
-    subtitles.write_text("1\n00:00:00,000 --> 00:00:01,000\nhello\n")
+    subtitles.write_text(SUBTITLES)
+    only_subtitles = tmp_path / "notes.mkv"
+    await run_ffmpeg(FFMPEG, ["-i", str(subtitles), "-c:s", "srt", str(only_subtitles)])
 
     with pytest.raises(ProbeError, match="no audio or video stream"):
-        await prober.probe(str(subtitles))
+        await prober.probe(MediaSource.at(str(only_subtitles)))
+
+
+SUBTITLES = "1\n00:00:00,000 --> 00:00:01,000\nhello\n"
+# Text files named like media that ffmpeg, picking demuxers by content, would read as
+# playlists or lists that open other files and URLs; or valid formats that are not accepted.
+HOSTILE = {
+    "hls": "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\n{target}\n#EXT-X-ENDLIST\n",
+    "concat": "ffconcat version 1.0\nfile '{target}'\n",
+    "sdp": "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=video 5004 RTP/AVP 96\r\n",
+    "srt": SUBTITLES,
+}
+
+
+@pytest.mark.parametrize("detected", sorted(HOSTILE))
+async def test_playlists_lists_and_other_formats_are_refused_saying_what_they_are(
+        prober: FfprobeProber, tmp_path: Path, detected: str) -> None:
+    target = await make_test_clip(FFMPEG, tmp_path / "private.mp4", duration=0.5)
+    disguised = tmp_path / "hls2.mp4"
+    disguised.write_text(HOSTILE[detected].format(target=target))
+
+    with pytest.raises(ProbeError) as refused:
+        await prober.probe(MediaSource.at(str(disguised)))
+
+    assert str(refused.value).startswith(
+        f"not a single-file media container (detected: {detected})")
+    assert str(tmp_path) not in str(refused.value)
+
+
+async def test_a_valid_single_file_format_outside_the_list_is_refused(
+        prober: FfprobeProber, tmp_path: Path) -> None:
+    nut = tmp_path / "really-nut.mp4"
+    await run_ffmpeg(FFMPEG, ["-f", "lavfi", "-i", "testsrc=d=0.5:s=64x64", "-f", "nut",
+                              f"file:{nut}"])
+
+    with pytest.raises(ProbeError, match=r"detected: nut"):
+        await prober.probe(MediaSource.at(str(nut)))
+
+
+async def test_a_jpeg_named_mp4_is_not_read_as_an_image_sequence(
+        prober: FfprobeProber, tmp_path: Path) -> None:
+    image = tmp_path / "frame%03d.mp4"
+    await run_ffmpeg(FFMPEG, ["-f", "lavfi", "-i", "testsrc=s=64x64", "-frames:v", "1",
+                              "-f", "mjpeg", f"file:{image}"])
+
+    with pytest.raises(ProbeError, match=r"not a single-file media container"):
+        await prober.probe(MediaSource.at(str(image)))
 
 
 async def test_a_probe_that_hangs_times_out_and_is_killed(tmp_path: Path) -> None:
@@ -117,14 +169,14 @@ async def test_a_probe_that_hangs_times_out_and_is_killed(tmp_path: Path) -> Non
     prober = FfprobeProber(FFPROBE, timeout=0.5)
 
     with pytest.raises(ProbeError, match=r"timed out after 0\.5 s"):
-        await asyncio.wait_for(prober.probe(str(fifo)), 5)
+        await asyncio.wait_for(prober.probe(MediaSource.at(str(fifo))), 5)
 
 
 async def test_a_missing_ffprobe_binary_is_a_probe_error(tmp_path: Path) -> None:
     prober = FfprobeProber(str(tmp_path / "no-ffprobe"))
 
     with pytest.raises(ProbeError, match="cannot start ffprobe"):
-        await prober.probe(str(tmp_path / "clip.mp4"))
+        await prober.probe(MediaSource.at(str(tmp_path / "clip.mp4")))
 
 
 async def test_first_run_samples_are_valid_media_and_made_once(prober: FfprobeProber,
@@ -132,7 +184,7 @@ async def test_first_run_samples_are_valid_media_and_made_once(prober: FfprobePr
     written = await generate_sample_media(FFMPEG, tmp_path / "in")
     again = await generate_sample_media(FFMPEG, tmp_path / "in")
 
-    infos = {path.name: await prober.probe(str(path)) for path in written}
+    infos = {path.name: await prober.probe(MediaSource.at(str(path))) for path in written}
     assert again == []
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(infos)
     assert [(i.container, i.video_codec, i.audio_codec, i.width, i.height)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,6 +14,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from mpr.bootstrap import Services, build
+from mpr.domain.identity import Role
 from mpr.entrypoints.web.app import create_app
 from mpr.settings import Settings
 from tests.integration.media import make_clip
@@ -36,10 +39,21 @@ async def services(data_dir: Path) -> Services:
     return build(Settings(data_dir=data_dir, samples=False))
 
 
+@contextlib.asynccontextmanager
+async def viewer_client(services: Services) -> AsyncIterator[AsyncTestClient]:
+    """The app on a loopback host name, its media scanned, sending a viewer's token."""
+    async with AsyncTestClient(create_app(services, run_workers=False),
+                               base_url="http://localhost") as test_client:
+        await services.scan_media()
+        viewer = await services.access.tokens.create(f"viewer-{uuid.uuid4().hex[:6]}",
+                                                     Role.VIEWER)
+        test_client.headers["Authorization"] = f"Bearer {viewer.secret}"
+        yield test_client
+
+
 @pytest.fixture(scope="module")
 async def client(services: Services) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(create_app(services, run_workers=False)) as test_client:
-        await services.scan_media()
+    async with viewer_client(services) as test_client:
         yield test_client
 
 
@@ -165,8 +179,7 @@ async def s3_client_app(s3_env: dict[str, str], s3_client: S3Client, data_dir: P
         for name, value in s3_env.items():
             env.setenv(name, value)
         services = build(Settings(data_dir=data_dir / "s3-side", samples=False))
-        async with AsyncTestClient(create_app(services, run_workers=False)) as test_client:
-            await services.scan_media()
+        async with viewer_client(services) as test_client:
             yield test_client, services
 
 

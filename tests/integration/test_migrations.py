@@ -6,14 +6,16 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from mpr.adapters.sqlalchemy.engine import make_engine
-from mpr.adapters.sqlalchemy.migrate import downgrade, upgrade
+from mpr.adapters.sqlalchemy.migrate import downgrade, make_config, upgrade
 from mpr.adapters.sqlalchemy.models import Base
 
 TABLES = {"media_assets", "transcode_presets", "transcode_jobs"}
+HEAD = ScriptDirectory.from_config(make_config()).get_current_head()
 
 
 async def _inspect(url: str, probe: Any) -> Any:
@@ -50,7 +52,22 @@ async def test_upgrade_downgrade_upgrade_round_trips(empty_database_url: str) ->
     assert after_first >= TABLES
     assert not after_downgrade & TABLES
     assert await _inspect(url, _tables) >= TABLES
-    assert await _inspect(url, _revision) == "0001"
+    assert await _inspect(url, _revision) == HEAD
+
+
+async def test_every_revision_downgrades_one_step_and_back(empty_database_url: str) -> None:
+    url = empty_database_url
+    revisions = [r.revision for r in ScriptDirectory.from_config(make_config()).walk_revisions()]
+
+    await upgrade(url)
+    for revision in revisions[:-1]:  # from the head down, each step down, back up, down again
+        await downgrade(url, "-1")
+        await upgrade(url, revision)
+        await downgrade(url, "-1")
+    await upgrade(url)
+
+    assert await _inspect(url, _revision) == HEAD
+    assert await _inspect(url, _drift) == []
 
 
 async def test_migrated_schema_matches_the_models(empty_database_url: str) -> None:

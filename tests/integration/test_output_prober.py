@@ -10,6 +10,7 @@ import pytest
 from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
 from mpr.adapters.ffmpeg.samples import make_test_clip
 from mpr.domain.errors import ProbeError
+from mpr.domain.pipeline import MediaSource
 from tests.integration.media import make_mp3_with_cover_art, probe_output
 
 FFMPEG = os.environ.get("MPR_FFMPEG", "ffmpeg")
@@ -52,7 +53,7 @@ async def test_what_is_not_media_is_a_clear_probe_error(tmp_path: Path, content:
     path.write_bytes(content)
 
     with pytest.raises(ProbeError) as caught:
-        await PyAvOutputProber().probe(str(path))
+        await PyAvOutputProber().probe(MediaSource.at(str(path)))
 
     assert reason in str(caught.value)
     assert str(path) not in str(caught.value)
@@ -61,6 +62,6 @@ async def test_what_is_not_media_is_a_clear_probe_error(tmp_path: Path, content:
 
 async def test_a_missing_file_and_a_url_are_probe_errors(tmp_path: Path) -> None:
     with pytest.raises(ProbeError, match="No such file or directory"):
-        await PyAvOutputProber().probe(str(tmp_path / "missing.mp4"))
+        await PyAvOutputProber().probe(MediaSource.at(str(tmp_path / "missing.mp4")))
     with pytest.raises(ProbeError, match="local files only"):
-        await PyAvOutputProber().probe("http://127.0.0.1:9/clip.mp4")
+        await PyAvOutputProber().probe(MediaSource.at("http://127.0.0.1:9/clip.mp4"))

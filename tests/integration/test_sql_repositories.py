@@ -13,7 +13,7 @@ from mpr.adapters.sqlalchemy.uow import SqlUnitOfWork
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
 from mpr.domain.errors import ConcurrentUpdate, Conflict, DatabaseError, NotFound
 from mpr.domain.job import JobStatus, Progress, TranscodeJob, Trim
-from mpr.domain.ports import Page, UnitOfWorkFactory
+from mpr.domain.ports import AssetEntry, Page, UnitOfWorkFactory
 from mpr.domain.preset import TranscodePreset
 from tests.factories import NOW, make_asset, make_job, make_media, make_preset
 
@@ -103,14 +103,19 @@ async def test_registering_a_known_store_key_conflicts(uow_factory: UowFactory) 
 
 
 async def test_concurrent_registration_of_one_key_lets_one_win(uow_factory: UowFactory) -> None:
-    async def register(delay: float) -> None:
+    first_added = asyncio.Event()
+
+    async def register(first: bool) -> None:
         async with uow_factory() as uow:
-            await asyncio.sleep(delay)
+            if not first:
+                await first_added.wait()  # both transactions are open; the first wrote first
             await uow.assets.add(make_asset(file_path="race/clip.mp4"))
-            await asyncio.sleep(0.2)
+            if first:
+                first_added.set()
+                await asyncio.sleep(0.2)
             await uow.commit()
 
-    results = await asyncio.gather(register(0), register(0.05), return_exceptions=True)
+    results = await asyncio.gather(register(True), register(False), return_exceptions=True)
 
     assert results[0] is None
     assert isinstance(results[1], Conflict)
@@ -156,6 +161,20 @@ async def test_known_paths_are_per_location(uow_factory: UowFactory) -> None:
     async with uow_factory() as uow:
         assert await uow.assets.known_paths(Location.INPUT) == {"x/1.mp4", "2.mp4"}
         assert await uow.assets.known_paths(Location.OUTPUT) == {"x/1.mp4"}
+
+
+async def test_inventory_lists_key_size_and_status_per_location(uow_factory: UowFactory
+                                                                ) -> None:
+    gone = make_asset(file_path="gone.mp4", file_size=7, status=AssetStatus.MISSING)
+    here = make_asset(file_path="here.mp4", file_size=None)
+    await add_all(uow_factory, gone, here, make_asset(location=Location.OUTPUT))
+
+    async with uow_factory() as uow:
+        entries = await uow.assets.inventory(Location.INPUT)
+
+    assert sorted(entries, key=lambda e: e.file_path) == [
+        AssetEntry(gone.id, "gone.mp4", 7, AssetStatus.MISSING),
+        AssetEntry(here.id, "here.mp4", None, AssetStatus.READY)]
 
 
 async def test_assets_list_newest_first_with_a_stable_order(uow_factory: UowFactory) -> None:
@@ -480,6 +499,26 @@ async def test_active_jobs_and_taken_output_paths(uow_factory: UowFactory) -> No
     assert taken == {JobStatus.PENDING: True, JobStatus.PROCESSING: True,
                      JobStatus.COMPLETED: True, JobStatus.FAILED: False,
                      JobStatus.CANCELLED: False}
+
+
+async def test_deleting_ended_jobs_spares_active_ones_and_rolls_back(
+        uow_factory: UowFactory) -> None:
+    asset = make_asset()
+    jobs = [make_job(asset.id, status=s, output_path=f"{s.value}.mp4") for s in JobStatus]
+    await add_all(uow_factory, asset, *jobs)
+
+    async with uow_factory() as uow:
+        await uow.jobs.delete_ended(list(JobStatus))  # not committed: nothing goes
+    async with uow_factory() as uow:
+        removed = await uow.jobs.delete_ended([JobStatus.PROCESSING, *list(JobStatus)])
+        await uow.commit()
+    async with uow_factory() as uow:
+        left = await uow.jobs.list(Page(100, 0))
+        kept_asset = await uow.assets.get(asset.id)
+
+    assert removed == 3
+    assert {j.status for j in left} == {JobStatus.PENDING, JobStatus.PROCESSING}
+    assert kept_asset.id == asset.id
 
 
 # ---- unit of work -----------------------------------------------------------------------

@@ -6,20 +6,18 @@ import asyncio
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from mpr.adapters.ffmpeg.prober import FfprobeProber
-from mpr.adapters.storage.filesystem import FilesystemStorage
 from mpr.adapters.storage.s3 import S3Storage
 from mpr.adapters.storage.s3_client import make_s3_client
-from mpr.domain.errors import NotFound, ProbeError, StorageError, ValidationError
-from mpr.domain.ports import MediaStorage
+from mpr.domain.errors import Conflict, NotFound, ProbeError, StorageError, ValidationError
 from tests.integration.media import make_clip
 from tests.integration.s3_fixtures import credentials_enforced, s3_storage_for, session
+from tests.integration.storage_stores import Store, keys, read_all, staged
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -28,64 +26,12 @@ HOSTILE_KEYS = ("spaced out name.mp4", "café.mp4", "日本/映像.mp4", "a+b.mp
                 "-starts with dash.mp4", "deep/er/nested/-x+y #é 日本.mp4")
 
 
-@dataclass
-class Store:
-    """An adapter under test and a way to put bytes behind its back."""
-
-    storage: MediaStorage
-    seed: Callable[[str, bytes], None]
-    missing: MediaStorage  # the same kind of store whose folder or bucket does not exist
-
-
-@pytest.fixture(params=["filesystem", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "filesystem":
-        return _filesystem_store(tmp_path)
-    return _s3_store(request.getfixturevalue("moto_endpoint"),
-                     request.getfixturevalue("new_bucket")(),
-                     request.getfixturevalue("s3_client"), tmp_path)
-
-
-def _filesystem_store(tmp_path: Path) -> Store:
-    root = tmp_path / "store"
-    root.mkdir()
-
-    def seed(key: str, data: bytes) -> None:
-        (root / key).parent.mkdir(parents=True, exist_ok=True)
-        (root / key).write_bytes(data)
-
-    return Store(FilesystemStorage(root), seed, FilesystemStorage(tmp_path / "nowhere"))
-
-
-def _s3_store(endpoint: str, bucket: str, client: S3Client, tmp_path: Path) -> Store:
-    def seed(key: str, data: bytes) -> None:
-        client.put_object(Bucket=bucket, Key=key, Body=data)
-
-    storage = s3_storage_for(endpoint, bucket, staging=tmp_path / "staging")
-    return Store(storage, seed, s3_storage_for(endpoint, "mpr-no-such-bucket"))
-
-
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A tiny real MP4."""
     path = make_clip(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=1, width=160,
                      height=90)
     return path.read_bytes()
-
-
-def staged(storage: MediaStorage, data: bytes, name: str = "out.mp4") -> Path:
-    path = storage.staging_dir() / name
-    path.write_bytes(data)
-    return path
-
-
-async def read_all(storage: MediaStorage, key: str, start: int = 0,
-                   end: int | None = None) -> bytes:
-    return b"".join([chunk async for chunk in storage.read(key, start, end)])
-
-
-async def keys(storage: MediaStorage, prefix: str = "") -> list[str]:
-    return sorted([obj.key async for obj in storage.list(prefix)])
 
 
 async def test_list_returns_every_object_past_a_thousand(store: Store) -> None:
@@ -142,29 +88,45 @@ async def test_read_returns_whole_objects_and_byte_ranges(store: Store) -> None:
     assert past_end == b""
 
 
+async def test_a_reader_never_gives_the_bytes_of_an_object_put_under_its_key_later(
+        store: Store) -> None:
+    store.seed("clip.mp4", b"original")
+    reader = await store.storage.open_reader("clip.mp4")
+    await store.storage.delete("clip.mp4")
+    store.seed("clip.mp4", b"swapped in later")
+
+    try:
+        data = b"".join([chunk async for chunk in reader.chunks()])
+    except StorageError as e:  # S3: the ETag the reader pinned is gone
+        data = str(e).encode()
+    finally:
+        await reader.close()
+
+    expected = {"filesystem": b"original", "s3": b"'clip.mp4' was replaced while it was read"}
+    assert (reader.size, data) == (8, expected[store.storage.kind])
+
+
 async def test_read_of_a_missing_object_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         await read_all(store.storage, "nothing.mp4")
 
 
 @pytest.mark.parametrize("key", ["plain.mp4", HOSTILE_KEYS[-1]])
-async def test_media_locator_is_readable_by_ffprobe(store: Store, clip: bytes, key: str,
-                                                    ffprobe: str) -> None:
+async def test_an_opened_source_is_readable_by_ffprobe(store: Store, clip: bytes, key: str,
+                                                       ffprobe: str) -> None:
     store.seed(key, clip)
 
-    locator = await store.storage.media_locator(key)
-    info = await FfprobeProber(ffprobe).probe(locator)
+    async with store.storage.open_source(key) as source:
+        info = await FfprobeProber(ffprobe).probe(source)
 
     assert info.container == "mp4"
     assert (info.width, info.height) == (160, 90)
 
 
-async def test_a_missing_object_has_a_locator_that_fails_to_read(store: Store,
-                                                                  ffprobe: str) -> None:
-    locator = await store.storage.media_locator("deleted.mp4")  # no round trip, no check
-
-    with pytest.raises(ProbeError, match=r"No such file|404"):
-        await FfprobeProber(ffprobe).probe(locator)
+async def test_a_missing_object_fails_at_open_or_at_read(store: Store, ffprobe: str) -> None:
+    with pytest.raises((NotFound, ProbeError), match=r"not found|404"):
+        async with store.storage.open_source("deleted.mp4") as source:  # S3: no round trip
+            await FfprobeProber(ffprobe).probe(source)
     assert not await store.storage.exists("deleted.mp4")
 
 
@@ -179,12 +141,13 @@ async def test_put_file_stores_the_bytes_and_leaves_the_local_file(store: Store)
     assert await keys(store.storage) == ["out/result.mp4"]
 
 
-async def test_put_file_replaces_an_existing_object_whole(store: Store) -> None:
-    store.seed("result.mp4", b"old and longer content")
+async def test_put_file_never_replaces_an_existing_object(store: Store) -> None:
+    store.seed("result.mp4", b"precious, no job knows it")
 
-    await store.storage.put_file("result.mp4", staged(store.storage, b"new"))
+    with pytest.raises(Conflict, match="already exists"):
+        await store.storage.put_file("result.mp4", staged(store.storage, b"new"))
 
-    assert await read_all(store.storage, "result.mp4") == b"new"
+    assert await read_all(store.storage, "result.mp4") == b"precious, no job knows it"
 
 
 async def test_failed_put_file_leaves_no_object(store: Store, tmp_path: Path) -> None:
@@ -208,6 +171,7 @@ async def test_hostile_keys_round_trip(store: Store, key: str) -> None:
     local = staged(store.storage, key.encode())
 
     await store.storage.put_file(key, local)
+    local.unlink()  # as the pipeline does before it reports the output
     listed = await keys(store.storage)
     size = (await store.storage.stat(key)).size
     data = await read_all(store.storage, key)
@@ -230,7 +194,8 @@ async def test_keys_that_could_escape_are_refused(store: Store, key: str) -> Non
     with pytest.raises(ValidationError):
         await store.storage.delete(key)
     with pytest.raises(ValidationError):
-        await store.storage.media_locator(key)
+        async with store.storage.open_source(key):
+            pass
     with pytest.raises(ValidationError):
         await read_all(store.storage, key)
 
@@ -339,6 +304,20 @@ async def test_large_upload_goes_in_parts_and_lands_whole(
     assert head["ContentLength"] == len(data)
     assert head["ETag"].endswith('-3"')  # a multipart ETag: proof it went in parts
     assert await read_all(storage, "big.mp4") == data
+
+
+async def test_a_large_upload_never_replaces_an_existing_object(
+        moto_endpoint: str, new_bucket: Callable[[], str], s3_client: S3Client) -> None:
+    bucket = new_bucket()
+    storage = _small_part_storage(moto_endpoint, bucket)
+    s3_client.put_object(Bucket=bucket, Key="big.mp4", Body=b"precious")
+    local = staged(storage, b"\1" * (12 * 1024 * 1024))
+
+    with pytest.raises(Conflict, match="already exists"):
+        await storage.put_file("big.mp4", local)
+
+    assert await read_all(storage, "big.mp4") == b"precious"
+    assert s3_client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
 async def test_cancelled_upload_leaves_no_object_and_no_open_upload(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mpr.application.ids import parse_id
-from mpr.domain.asset import Location, MediaAsset
+from mpr.domain.asset import MediaAsset
 from mpr.domain.errors import Conflict
 from mpr.domain.ports import Clock, MediaStorage, UnitOfWorkFactory
 
@@ -33,13 +33,15 @@ class UpdateAsset:
 
 
 class DeleteAsset:
-    """Remove an asset's record, and an output's file; refused while a job still reads it.
+    """Remove an asset's record, and an output's package; refused while a job still reads it.
 
     MPR never writes the input store: a source's file stays where its owner put it (a later
-    scan registers it again). Outputs are MPR's own, so their files go with their records."""
+    scan registers it again). Outputs are MPR's own, so their packages (the main object and
+    every object under its prefix) go with their records."""
 
-    def __init__(self, uow: UnitOfWorkFactory, output_storage: MediaStorage) -> None:
-        self._uow = uow
+    def __init__(self, uow: UnitOfWorkFactory, output_storage: MediaStorage, clock: Clock
+                 ) -> None:
+        self._uow, self._clock = uow, clock
         self._output = output_storage
 
     async def __call__(self, asset_id: str) -> MediaAsset:
@@ -48,10 +50,12 @@ class DeleteAsset:
             asset = await uow.assets.get(aid)
             active = await uow.jobs.active_for_asset(aid)
             if active:
-                raise Conflict(f"asset {aid} is the source of {active} pending or processing "
-                               "job(s); cancel them first")
+                jobs = "1 job that is" if active == 1 else f"{active} jobs that are"
+                raise Conflict(f"{asset.filename} is the source of {jobs} pending or "
+                               "processing; cancel them first, then delete it")
+            asset.discard(self._clock.now())
             await uow.assets.delete(aid)
-            if asset.location is Location.OUTPUT:
-                await self._output.delete(asset.file_path)
+            if asset.package_prefix is not None:
+                await self._output.delete_package(asset.file_path)
             await uow.commit()
         return asset

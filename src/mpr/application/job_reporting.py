@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from mpr.application.retrying import OUTAGE_DELAYS, on_concurrent_update, through_outage
 from mpr.domain.asset import Location, MediaAsset
 from mpr.domain.errors import ConcurrentUpdate, DatabaseError, JobCancelled, JobTakenOver
 from mpr.domain.job import JobStatus, Progress, TranscodeJob
 from mpr.domain.pipeline import TranscodeOutput
-from mpr.domain.ports import Clock, UnitOfWorkFactory
+from mpr.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,29 @@ class DatabaseJobReporter:
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock,
                  outage_delays: Sequence[float] = OUTAGE_DELAYS,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, attempt: int | None = None) -> None:
         self._uow, self._clock, self._delays = uow, clock, outage_delays
-        self._worker_id = worker_id
+        self._worker_id, self._attempt = worker_id, attempt
 
-    def for_worker(self, worker_id: str) -> DatabaseJobReporter:
-        """A reporter whose writes count only while this worker still owns the job."""
-        return DatabaseJobReporter(self._uow, self._clock, self._delays, worker_id)
+    def for_worker(self, worker_id: str, attempt: int | None = None) -> DatabaseJobReporter:
+        """A reporter whose writes count only while this worker (and attempt) owns the job."""
+        return DatabaseJobReporter(self._uow, self._clock, self._delays, worker_id, attempt)
+
+    def _owns(self, job: TranscodeJob) -> bool:
+        return ((self._worker_id is None or job.worker_id == self._worker_id)
+                and (self._attempt is None or job.attempts == self._attempt))
 
     def _check_owner(self, job: TranscodeJob) -> None:
-        if self._worker_id is not None and job.worker_id != self._worker_id:
-            raise JobTakenOver(f"job {job.id} now belongs to {job.worker_id}; stopping")
+        if not self._owns(job):
+            raise JobTakenOver(f"job {job.id} now belongs to {job.worker_id} (attempt "
+                               f"{job.attempts}); stopping")
+
+    async def check_owned(self, job_id: uuid.UUID) -> None:
+        async with self._uow() as uow:
+            job = await uow.jobs.get(job_id)
+        if job.status is not JobStatus.PROCESSING:
+            raise JobCancelled(f"job {job_id} is {job.status.value}; output discarded")
+        self._check_owner(job)
 
     async def progress(self, job_id: uuid.UUID, progress: Progress) -> None:
         try:
@@ -67,26 +80,37 @@ class DatabaseJobReporter:
             if job.status is not JobStatus.PROCESSING:
                 raise JobCancelled(f"job {job_id} is {job.status.value}; output discarded")
             self._check_owner(job)
-            now = self._clock.now()
-            asset = MediaAsset.register(output.key, Location.OUTPUT, now, output.size)
-            asset.mark_ready(output.media, now)
-            await uow.assets.add(asset)
-            job.complete(now, asset.id)
-            await uow.jobs.save(job)
+            await register_output(uow, job, output, self._clock.now())
             await uow.commit()
 
-    async def failed(self, job_id: uuid.UUID, message: str) -> None:
-        await through_outage(lambda: on_concurrent_update(lambda: self._fail(job_id, message)),
-                             self._delays)
+    async def failed(self, job_id: uuid.UUID, message: str,
+                     warnings: Sequence[str] = ()) -> None:
+        await through_outage(
+            lambda: on_concurrent_update(lambda: self._fail(job_id, message, warnings)),
+            self._delays)
 
-    async def _fail(self, job_id: uuid.UUID, message: str) -> None:
+    async def _fail(self, job_id: uuid.UUID, message: str, warnings: Sequence[str]) -> None:
         async with self._uow() as uow:
             job = await uow.jobs.get(job_id)
-            if job.status is not JobStatus.PROCESSING or (
-                    self._worker_id is not None and job.worker_id != self._worker_id):
+            if job.status is not JobStatus.PROCESSING or not self._owns(job):
                 log.info("job %s failed after it became %s (%s): %s", job_id, job.status,
                          job.worker_id, message)
                 return
+            for warning in warnings:
+                job.warn(warning)
             job.fail(self._clock.now(), message)
             await uow.jobs.save(job)
             await uow.commit()
+
+
+async def register_output(uow: UnitOfWork, job: TranscodeJob, output: TranscodeOutput,
+                          now: datetime) -> None:
+    """Register the stored output as a ready output asset and complete the job (uncommitted);
+    the same in every executor."""
+    asset = MediaAsset.register(output.key, Location.OUTPUT, now, output.size)
+    asset.mark_ready(output.media, now)
+    await uow.assets.add(asset)
+    for warning in output.warnings:
+        job.warn(warning)
+    job.complete(now, asset.id)
+    await uow.jobs.save(job)

@@ -1,8 +1,11 @@
-"""Follow jobs as they change: one database poll per watched job, however many watch it.
+"""Follow jobs as they change: one database read per job event, however many watch it.
 
-The database is the truth whichever process runs a job (in-process, Dramatiq or Lambda), so
-changes are found by reading it. Every subscriber of a job shares one poll loop: it starts
-with the first subscriber and stops when the last one leaves or the job ends.
+The database is the truth whichever process runs a job (in-process, Dramatiq or Lambda):
+a job event (`notify`, fed by the message bus or by the process's one event listener) only
+says "read this job again". Every subscriber of a job shares one reader: it starts with the
+first subscriber, reads the job at once, then on each event for it and, as a safety net for
+a lost event, every `interval` seconds; it stops when the last subscriber leaves or the job
+ends.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from mpr.domain.events import JobEvent
 from mpr.domain.job import TranscodeJob
 
 Load = Callable[[str], Awaitable[TranscodeJob]]
+SAFETY_POLL = 5.0  # seconds between reads of a watched job when no event comes
 
 
 def _visible(job: TranscodeJob) -> tuple[object, ...]:
@@ -33,6 +39,15 @@ class _Feed:
     done: bool = False
     watchers: int = 0
     poller: asyncio.Task[None] | None = None
+    stale: asyncio.Event = field(default_factory=asyncio.Event)  # an event came: read again
+
+
+def _canonical(job_id: str) -> str:
+    """The id as events name it, so that 'ABC…' and 'abc…' share one reader."""
+    try:
+        return str(uuid.UUID(job_id))
+    except ValueError:
+        return job_id  # the load reports it
 
 
 def _news(feed: _Feed, seen: int) -> bool:
@@ -40,19 +55,26 @@ def _news(feed: _Feed, seen: int) -> bool:
 
 
 class JobWatch:
-    """Subscribers of the same job share one poll of `load` every `interval` seconds."""
+    """Subscribers of the same job share one read of `load` per event (or `interval`)."""
 
-    def __init__(self, load: Load, interval: float = 0.25) -> None:
+    def __init__(self, load: Load, interval: float = SAFETY_POLL) -> None:
         self._load, self._interval = load, interval
         self._feeds: dict[str, _Feed] = {}
 
     @property
     def polled(self) -> int:
-        """How many jobs are being polled now."""
+        """How many jobs are being watched now."""
         return len(self._feeds)
+
+    async def notify(self, event: JobEvent) -> None:
+        """A job changed: its watchers' reader reads it again now (unwatched: nothing)."""
+        feed = self._feeds.get(str(event.job_id))
+        if feed is not None:
+            feed.stale.set()
 
     async def updates(self, job_id: str) -> AsyncIterator[TranscodeJob]:
         """The job now and on every visible change, until it ends; its load errors raise."""
+        job_id = _canonical(job_id)
         feed = self._join(job_id)
         try:
             seen = 0
@@ -99,7 +121,9 @@ class JobWatch:
                     await self._publish(feed, job=job, done=not job.status.is_active)
                 if not job.status.is_active:
                     return
-                await asyncio.sleep(self._interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(feed.stale.wait(), self._interval)
+                feed.stale.clear()
         except asyncio.CancelledError:
             raise
         except Exception as e:

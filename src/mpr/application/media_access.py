@@ -8,13 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mpr.application.ids import parse_id
-from mpr.application.missing_objects import raise_if_gone
+from mpr.application.missing_objects import missing_source_message, raise_if_gone
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import TranscodeError, ValidationError
-from mpr.domain.ports import MediaStorage, ThumbnailMaker, UnitOfWorkFactory
+from mpr.domain.errors import Conflict, NotFound, TranscodeError, ValidationError
+from mpr.domain.keys import normalise_key
+from mpr.domain.package import is_folder_prefix, package_prefix
+from mpr.domain.ports import MediaStorage, ObjectReader, ThumbnailMaker, UnitOfWorkFactory
+from mpr.domain.storyboard import StoryboardPlan, plan_storyboard, webvtt
 
 THUMBNAIL_WIDTHS = (96, 160, 320)
-TENTHS = 10  # thumbnails are cached per tenth of a second
+MAX_THUMBNAILS_PER_WIDTH = 100  # per asset: times snap to a grid whose step grows with duration
+_GRID_MANTISSAS = (1, 2, 5)  # grid steps of 0.1, 0.2, 0.5, 1, 2, 5, 10... seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,18 +35,35 @@ class ByteRange:
 
 @dataclass(frozen=True, slots=True)
 class MediaHandle:
-    """An asset's stored object: either streamed from its store, or fetched from a URL."""
+    """An asset's stored object: opened once and streamed from its store, or fetched from a
+    URL. Streaming closes it; a handle that is not streamed must be closed."""
 
     asset: MediaAsset
     size: int
     remote_url: str | None
-    _store: MediaStorage
+    _reader: ObjectReader | None = None
+    package_main: str | None = None  # a package's main manifest: its path in the package
 
-    def stream(self, byte_range: ByteRange | None = None) -> AsyncIterator[bytes]:
-        """The object's bytes, all of them or one range."""
-        if byte_range is None:
-            return self._store.read(self.asset.file_path)
-        return self._store.read(self.asset.file_path, byte_range.start, byte_range.end + 1)
+    @property
+    def name(self) -> str:
+        """The served object's file name (its extension gives the content type)."""
+        return (self.package_main or self.asset.filename).rpartition("/")[2]
+
+    async def stream(self, byte_range: ByteRange | None = None) -> AsyncIterator[bytes]:
+        """The opened object's bytes, all of them or one range."""
+        if self._reader is None:
+            return
+        start, end = (0, None) if byte_range is None else (byte_range.start, byte_range.end + 1)
+        try:
+            async for chunk in self._reader.chunks(start, end):
+                yield chunk
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Release the opened object."""
+        if self._reader is not None:
+            await self._reader.close()
 
 
 def _is_url(locator: str) -> bool:
@@ -59,41 +80,112 @@ class MediaAccess:
         self._thumbnails = thumbnails
 
     async def open(self, asset_id: str) -> MediaHandle:
-        """A handle on the asset's object; a store that serves URLs gives one (S3: presigned)."""
-        asset = await self._asset(asset_id)
+        """A handle on a ready asset's object; a store that serves URLs gives one (S3:
+        presigned). Assets that are not ready (errors, missing files) are never served."""
+        asset = await self._ready_asset(asset_id)
         store = self._stores[asset.location]
-        stored = await store.stat(asset.file_path)
-        url = None
+        prefix = package_prefix(asset.file_path)
+        if is_folder_prefix(prefix):  # a manifest names its package's members relative to it
+            main = asset.file_path.removeprefix(prefix)
+            return MediaHandle(asset=asset, size=0, remote_url=None, package_main=main)
         if store.kind != "filesystem":
-            locator = await store.media_locator(asset.file_path)
-            url = locator if _is_url(locator) else None
-        return MediaHandle(asset=asset, size=stored.size, remote_url=url, _store=store)
+            stored = await store.stat(asset.file_path)
+            async with store.open_source(asset.file_path) as source:
+                if _is_url(source.locator):
+                    url = source.browser_locator or source.locator
+                    return MediaHandle(asset=asset, size=stored.size, remote_url=url)
+        reader = await store.open_reader(asset.file_path)
+        return MediaHandle(asset=asset, size=reader.size, remote_url=None, _reader=reader)
+
+    async def open_member(self, asset_id: str, path: str) -> MediaHandle:
+        """A handle on one object of the package a ready asset heads (a playlist, a segment),
+        read through MPR from either store so a manifest's relative URIs resolve here too."""
+        asset = await self._ready_asset(asset_id)
+        prefix = package_prefix(asset.file_path)
+        key = normalise_key(f"{prefix}{path}") if is_folder_prefix(prefix) else ""
+        hidden = any(part.startswith(".") for part in path.split("/"))
+        if not key.startswith(prefix) or not is_folder_prefix(prefix) or hidden:
+            raise NotFound("object", path, f"asset {asset.id} has no package member {path!r}")
+        reader = await self._stores[asset.location].open_reader(key)
+        return MediaHandle(asset=asset, size=reader.size, remote_url=None, _reader=reader,
+                           package_main=key.removeprefix(prefix))
+
+    async def _ready_asset(self, asset_id: str) -> MediaAsset:
+        asset = await self._present_asset(asset_id)
+        if asset.status is not AssetStatus.READY:
+            raise Conflict(f"asset {asset.id} is {asset.status.value}, not ready: "
+                           "only ready assets are served")
+        return asset
 
     async def thumbnail(self, asset_id: str, at: float, width: int = 160) -> Path:
         """A cached JPEG of the asset's video at `at` seconds (clamped into the media)."""
         if width not in THUMBNAIL_WIDTHS:
             raise ValidationError(f"thumbnail width must be one of {THUMBNAIL_WIDTHS}")
-        asset = await self._asset(asset_id)
+        asset = await self._present_asset(asset_id)
         if asset.status is not AssetStatus.READY or not asset.media.has_video:
             raise ValidationError(f"asset {asset.id} has no video to take a thumbnail from")
-        tenths = _tenths(at, asset.media.duration)
+        millis = snap_to_grid(at, asset.media.duration)
         store = self._stores[asset.location]
-        locator = await store.media_locator(asset.file_path)
-        key = f"{asset.id}/{width}-{tenths * 100}"
+        key = f"{asset.id}/{width}-{millis}"
         try:
-            return await self._thumbnails.thumbnail(locator, key, tenths / TENTHS, width)
+            async with store.open_source(asset.file_path) as source:
+                return await self._thumbnails.thumbnail(source, key, millis / 1000, width)
         except TranscodeError:
             await raise_if_gone(store, asset.file_path)
             raise
 
-    async def _asset(self, asset_id: str) -> MediaAsset:
+    async def storyboard_sprite(self, asset_id: str) -> Path:
+        """The asset's storyboard sprite sheet, made once (one pass over the video), cached."""
+        asset, plan = await self._storyboard(asset_id)
+        store = self._stores[asset.location]
+        try:
+            async with store.open_source(asset.file_path) as source:
+                return await self._thumbnails.sprite(source, f"{asset.id}/{plan.cache_name}",
+                                                     plan)
+        except TranscodeError:
+            await raise_if_gone(store, asset.file_path)
+            raise
+
+    async def storyboard_vtt(self, asset_id: str, sprite_url: str) -> str:
+        """The WebVTT that maps the asset's time ranges to the tiles of its sprite sheet."""
+        _, plan = await self._storyboard(asset_id)
+        return webvtt(plan, sprite_url)
+
+    async def _storyboard(self, asset_id: str) -> tuple[MediaAsset, StoryboardPlan]:
+        asset = await self._present_asset(asset_id)
+        media = asset.media
+        if (asset.status is not AssetStatus.READY or media.width is None
+                or media.height is None or not media.duration):
+            raise ValidationError(f"asset {asset.id} has no video to make a storyboard of")
+        return asset, plan_storyboard(media.duration, media.width, media.height)
+
+    async def _present_asset(self, asset_id: str) -> MediaAsset:
+        """The asset; NotFound saying so when a rescan found its file gone."""
         async with self._uow() as uow:
-            return await uow.assets.get(parse_id(asset_id, "asset"))
+            asset = await uow.assets.get(parse_id(asset_id, "asset"))
+        if asset.status is AssetStatus.MISSING:
+            raise NotFound("object", asset.file_path, missing_source_message(asset))
+        return asset
 
 
-def _tenths(at: float, duration: float | None) -> int:
-    """The time in whole tenths of a second, kept a little before the end where frames exist."""
+def grid_step_ms(duration: float | None) -> int:
+    """The smallest 1-2-5 step (from 100 ms) that cuts the media into at most
+    MAX_THUMBNAILS_PER_WIDTH slots."""
+    span = math.ceil(max(duration or 0.0, 0.0) * 1000)
+    decade = 100
+    while True:
+        for mantissa in _GRID_MANTISSAS:
+            if span <= mantissa * decade * MAX_THUMBNAILS_PER_WIDTH:
+                return mantissa * decade
+        decade *= 10
+
+
+def snap_to_grid(at: float, duration: float | None) -> int:
+    """The thumbnail time in milliseconds: on the grid, a little before the end where frames
+    exist."""
     if not math.isfinite(at) or at < 0:
         raise ValidationError("thumbnail time must be a non-negative number of seconds")
     last = max(0.0, (duration or 0.0) - 0.1)
-    return math.floor(min(at, last) * TENTHS)
+    millis = math.floor(round(min(at, last) * 1000, 6))
+    step = grid_step_ms(duration)
+    return millis // step * step

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mpr.domain.errors import NotFound
+from mpr.domain.asset import AssetStatus, MediaAsset
+from mpr.domain.errors import Conflict, NotFound
 from mpr.domain.ports import MediaStorage
 
 
@@ -10,3 +11,15 @@ async def raise_if_gone(store: MediaStorage, key: str) -> None:
     """NotFound when the object is no longer in the store (call it where reading failed)."""
     if not await store.exists(key):
         raise NotFound("object", key) from None
+
+
+def missing_source_message(asset: MediaAsset) -> str:
+    """Why a missing source cannot be used, and how to bring it back."""
+    return (f"source file {asset.file_path!r} of asset {asset.id} is missing from the input "
+            "store; put the same file back under that name and rescan")
+
+
+def refuse_missing_source(asset: MediaAsset) -> None:
+    """Conflict when a job would read a source whose file has left the store."""
+    if asset.status is AssetStatus.MISSING:
+        raise Conflict(missing_source_message(asset))

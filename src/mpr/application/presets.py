@@ -10,13 +10,7 @@ from mpr.application.ids import parse_id
 from mpr.domain.builtin_presets import BUILTIN_NAMES, BUILTIN_PRESETS
 from mpr.domain.errors import Conflict, ValidationError
 from mpr.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from mpr.domain.preset import TranscodePreset
-
-EDITABLE_FIELDS = frozenset({
-    "name", "description", "container", "video_codec", "video_bitrate", "video_crf",
-    "video_preset", "resolution", "framerate", "audio_codec", "audio_bitrate",
-    "audio_channels", "audio_samplerate",
-})
+from mpr.domain.preset import EDITABLE_FIELDS, TranscodePreset
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +20,7 @@ class PresetFields:
     values: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.values) - EDITABLE_FIELDS
+        unknown = set(self.values).difference(EDITABLE_FIELDS)
         if unknown:
             raise ValidationError(f"unknown preset field(s): {', '.join(sorted(unknown))}")
 

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import uuid
 
-from mpr.application.job_reporting import DatabaseJobReporter
+from mpr.application.job_specs import spec_for
 from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.errors import InfrastructureError
-from mpr.domain.job import JobStatus, TranscodeJob
+from mpr.domain.job import JobStatus
 from mpr.domain.pipeline import TranscodeSpec
-from mpr.domain.ports import Clock, UnitOfWorkFactory
+from mpr.domain.ports import Clock, JobReporters, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 # seconds between heartbeats; each one also notices a cancel or a takeover (a short poll)
@@ -22,14 +22,22 @@ class RunJob:
     """Run one dispatched job, at most once at a time whatever the queue delivers."""
 
     def __init__(self, uow: UnitOfWorkFactory, pipeline: TranscodePipeline,
-                 reporter: DatabaseJobReporter, clock: Clock,
+                 reporter: JobReporters, clock: Clock,
                  heartbeat_interval: float = HEARTBEAT_INTERVAL) -> None:
         self._uow, self._pipeline, self._reporter, self._clock = uow, pipeline, reporter, clock
         self._interval = heartbeat_interval
 
-    async def __call__(self, job_id: uuid.UUID, worker_id: str) -> bool:
-        """Run the job if this worker wins the claim; False when it was not pending."""
-        spec = await self._claim(job_id, worker_id)
+    async def run_spec(self, spec: TranscodeSpec, worker_id: str) -> bool:
+        """Run a dispatched spec if this worker wins the claim (see `__call__`)."""
+        return await self(spec.job_id, worker_id, spec)
+
+    async def __call__(self, job_id: uuid.UUID, worker_id: str,
+                       dispatched: TranscodeSpec | None = None) -> bool:
+        """Run the job if this worker wins the claim; False when it was not pending.
+
+        The claim decides: a dispatched spec is run when it is the claimed attempt's, and
+        the spec is built from the claimed job otherwise."""
+        spec = await self._claim(job_id, worker_id, dispatched)
         if spec is None:
             log.info("job %s is not pending; delivery ignored by %s", job_id, worker_id)
             return False
@@ -44,18 +52,22 @@ class RunJob:
                 job_id, f"internal error: {type(e).__name__}: {e}")
         return True
 
-    async def _claim(self, job_id: uuid.UUID, worker_id: str) -> TranscodeSpec | None:
+    async def _claim(self, job_id: uuid.UUID, worker_id: str,
+                     dispatched: TranscodeSpec | None) -> TranscodeSpec | None:
         async with self._uow() as uow:
             job = await uow.jobs.claim(job_id, worker_id, self._clock.now())
             if job is None:
                 return None
+            if dispatched is not None and dispatched.attempt == job.attempts:
+                await uow.commit()
+                return dispatched
             asset = await uow.assets.get(job.source_asset_id)
             await uow.commit()
-        return _spec(job, asset.file_path, asset.media.duration)
+        return spec_for(job, asset, job.attempts)
 
     async def _run_leased(self, spec: TranscodeSpec, worker_id: str) -> None:
         """Run the pipeline while heart-beating; stop it when the job is no longer ours."""
-        reporter = self._reporter.for_worker(worker_id)
+        reporter = self._reporter.for_worker(worker_id, spec.attempt)
         work = asyncio.create_task(self._pipeline.run(spec, reporter))
         beat = asyncio.create_task(self._beat(spec.job_id, worker_id, work))
         try:
@@ -95,7 +107,3 @@ class RunJob:
                 await uow.jobs.save(job)
                 await uow.commit()
 
-
-def _spec(job: TranscodeJob, source_key: str, duration: float | None) -> TranscodeSpec:
-    return TranscodeSpec(job_id=job.id, source_key=source_key, source_duration=duration,
-                         preset=job.preset, trim=job.trim, output_key=job.output_path)

@@ -7,24 +7,29 @@ import logging
 from pathlib import Path
 
 from mpr.application.missing_objects import raise_if_gone
+from mpr.application.output_check import check_output
+from mpr.application.sweep_staging import remove_earlier_attempts, remove_staged
 from mpr.domain.errors import (
     JobCancelled,
     JobTakenOver,
     MprError,
     NotFound,
+    OutputCheckFailed,
     TranscodeError,
 )
 from mpr.domain.job import Progress
 from mpr.domain.media import extension_of
-from mpr.domain.pipeline import TranscodeOutput, TranscodeRequest, TranscodeSpec
+from mpr.domain.package import staged_path_of
+from mpr.domain.pipeline import MediaSource, TranscodeOutput, TranscodeRequest, TranscodeSpec
 from mpr.domain.ports import Clock, JobReporter, MediaProber, MediaStorage, Transcoder
+from mpr.domain.staging import staging_name
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.5  # seconds between progress reports
 
 
 class TranscodePipeline:
-    """Read the source where it lies, encode to a staging file, store it, report."""
+    """Read the source where it lies, encode into a staging area, store its package, report."""
 
     def __init__(self, input_storage: MediaStorage, output_storage: MediaStorage,
                  transcoder: Transcoder, prober: MediaProber, clock: Clock) -> None:
@@ -33,62 +38,79 @@ class TranscodePipeline:
 
     async def run(self, spec: TranscodeSpec, reporter: JobReporter) -> None:
         """Run the spec; every outcome is reported, and nothing partial is left behind."""
-        # named with the real extension so the output's probe names its container right
-        staging = self._output.staging_dir() / f"{spec.job_id}.{_container(spec)}"
+        staging_dir = self._output.staging_dir()
+        await asyncio.to_thread(remove_earlier_attempts, staging_dir, spec.job_id, spec.attempt)
+        area = staging_dir / staging_name(spec.job_id, spec.attempt)
         try:
-            output = await self._encode_and_store(spec, staging, reporter)
+            output = await self._encode_and_store_once(spec, area, reporter)
         except JobCancelled:
             log.info("job %s stopped: it was cancelled", spec.job_id)
+            return
+        except OutputCheckFailed as e:
+            await reporter.failed(spec.job_id, str(e), e.warnings)
             return
         except MprError as e:
             await reporter.failed(spec.job_id, _failure_message(e, spec))
             return
-        finally:
-            await asyncio.to_thread(staging.unlink, missing_ok=True)
         try:
             await reporter.completed(spec.job_id, output)
         except JobTakenOver:
             log.info("job %s was taken over; its owner writes the same output", spec.job_id)
-        except JobCancelled:
-            await self._output.delete(output.key)  # cancelled while storing: leave nothing
+        except JobCancelled:  # cancelled while storing: leave nothing
+            await self._output.delete_package(output.key)
 
-    async def _encode_and_store(self, spec: TranscodeSpec, staging: Path,
+    async def _encode_and_store_once(self, spec: TranscodeSpec, area: Path,
+                                     reporter: JobReporter) -> TranscodeOutput:
+        """Encode and store; the staging area is gone before any outcome is reported."""
+        # the main object is named as in the store, so its probe names its container right
+        staging = area / staged_path_of(spec.output_path)
+        try:
+            await asyncio.to_thread(staging.parent.mkdir, parents=True)
+            return await self._encode_and_store(spec, area, staging, reporter)
+        finally:
+            await asyncio.shield(asyncio.to_thread(remove_staged, area))
+
+    async def _encode_and_store(self, spec: TranscodeSpec, area: Path, staging: Path,
                                 reporter: JobReporter) -> TranscodeOutput:
-        source = await self._input.media_locator(spec.source_key)
-        request = TranscodeRequest(
-            source=source, destination=str(staging), preset=spec.preset, trim=spec.trim,
-            output_format=_container(spec),
-            expected_duration=spec.trim.length(spec.source_duration),
-        )
         try:
-            await self._transcoder.transcode(request, self._throttled(spec, reporter))
+            async with self._input.open_source(spec.source_path) as source:
+                request = TranscodeRequest(
+                    source=source, destination=str(staging), preset=spec.preset,
+                    trim=spec.trim, output_format=_container(spec),
+                    expected_duration=spec.trim.length(spec.source_duration),
+                )
+                result = await self._transcoder.transcode(request,
+                                                          self._throttled(spec, reporter))
         except TranscodeError:
-            await raise_if_gone(self._input, spec.source_key)
+            await raise_if_gone(self._input, spec.source_path)
             raise
-        return await self._probe_and_store(spec, staging)
+        await reporter.check_owned(spec.job_id)  # a stale attempt stores nothing
+        return await self._probe_and_store(spec, area, staging, result.warnings)
 
-    async def _probe_and_store(self, spec: TranscodeSpec, staging: Path) -> TranscodeOutput:
-        """Probe the output while it is stored (both only read the staging file); a failure
-        of either leaves nothing stored."""
-        probing = asyncio.create_task(self._prober.probe(str(staging)))
+    async def _probe_and_store(self, spec: TranscodeSpec, area: Path, staging: Path,
+                               warnings: tuple[str, ...]) -> TranscodeOutput:
+        """Probe the main object while the package is stored (both only read the staging
+        area), then check it against the spec; a failure of any step leaves nothing stored."""
+        probing = asyncio.create_task(self._prober.probe(MediaSource.at(str(staging))))
         try:
-            stored = await self._output.put_file(spec.output_key, staging)
+            stored = (await self._output.put_package(spec.output_path, area)).main
         except BaseException:
             probing.cancel()
             await asyncio.gather(probing, return_exceptions=True)
             raise
         try:
             media = await probing
+            warnings += check_output(spec, media, warnings)
         except BaseException:
             await asyncio.shield(self._discard(stored.key))
             raise
-        return TranscodeOutput(key=stored.key, size=stored.size, media=media)
+        return TranscodeOutput(key=stored.key, size=stored.size, media=media, warnings=warnings)
 
     async def _discard(self, key: str) -> None:
         try:
-            await self._output.delete(key)
+            await self._output.delete_package(key)
         except MprError as e:
-            log.warning("could not remove the output %r of a failed job: %s", key, e)
+            log.warning("could not remove the output package of %r of a failed job: %s", key, e)
 
     def _throttled(self, spec: TranscodeSpec, reporter: JobReporter
                    ) -> _ThrottledProgress:
@@ -111,10 +133,10 @@ class _ThrottledProgress:
 
 
 def _container(spec: TranscodeSpec) -> str:
-    return spec.preset.container or extension_of(spec.output_key) or "mkv"
+    return spec.preset.container or extension_of(spec.output_path) or "mkv"
 
 
 def _failure_message(error: MprError, spec: TranscodeSpec) -> str:
     if isinstance(error, NotFound):
-        return f"source {spec.source_key!r} is no longer in the input store: {error}"
+        return f"source {spec.source_path!r} is no longer in the input store: {error}"
     return str(error) or type(error).__name__

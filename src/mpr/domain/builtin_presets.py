@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from mpr.domain.ladder import CMAF, HLS, STANDARD_LADDER
 from mpr.domain.preset import TranscodePreset
 
 _NAMESPACE = uuid.UUID("5b1c9f9e-4a8e-4f53-9f0e-2f7d0d6a6d11")
@@ -37,6 +38,15 @@ BUILTIN_PRESETS: tuple[TranscodePreset, ...] = (
              audio_codec="aac", audio_bitrate="192k"),
     _builtin("mp3-audio", "Audio only: MP3 192 kb/s", container="mp3",
              audio_codec="libmp3lame", audio_bitrate="192k"),
+    _builtin("hls-ladder", "HLS: H.264 at 1080p, 720p, 480p and 360p (up to the source's "
+             "height) in 4 s MPEG-TS segments, AAC stereo as its own rendition", container=HLS,
+             video_codec="libx264", video_preset="veryfast", renditions=STANDARD_LADDER,
+             audio_codec="aac", audio_bitrate="128k", audio_channels=2),
+    _builtin("cmaf-ladder", "CMAF: one set of 4 s fMP4 segments (H.264 at 1080p, 720p, 480p "
+             "and 360p up to the source's height, AAC stereo) with HLS and DASH manifests",
+             container=CMAF, video_codec="libx264", video_preset="veryfast",
+             renditions=STANDARD_LADDER, audio_codec="aac", audio_bitrate="128k",
+             audio_channels=2),
     _builtin("copy", "Remux or cut without re-encoding; keeps the source's container",
              video_codec="copy", audio_codec="copy"),
 )

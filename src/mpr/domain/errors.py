@@ -21,13 +21,19 @@ class ValidationError(DomainError):
     code = "BAD_USER_INPUT"
 
 
+class InvalidMessage(ValidationError):
+    """A message from outside the process (a queued job spec) that is not what its schema says."""
+
+    code = "INVALID_MESSAGE"
+
+
 class NotFound(DomainError):
     """An entity that does not exist was named."""
 
     code = "NOT_FOUND"
 
-    def __init__(self, kind: str, ident: object) -> None:
-        super().__init__(f"{kind} {ident} not found")
+    def __init__(self, kind: str, ident: object, message: str | None = None) -> None:
+        super().__init__(message or f"{kind} {ident} not found")
         self.kind = kind
         self.ident = ident
 
@@ -62,6 +68,12 @@ class StorageError(InfrastructureError):
     code = "STORAGE_ERROR"
 
 
+class RefusedObject(StorageError):
+    """A stored object MPR will not read: a link, a FIFO or device, a file with other hard links."""
+
+    code = "REFUSED_OBJECT"
+
+
 class ProbeError(InfrastructureError):
     """ffprobe could not read a file as media."""
 
@@ -72,6 +84,24 @@ class TranscodeError(InfrastructureError):
     """ffmpeg failed; the message holds the tail of its stderr."""
 
     code = "TRANSCODE_ERROR"
+
+
+class TranscodeTimeout(TranscodeError):
+    """The job watchdog stopped an ffmpeg that stalled or ran past the job time limit."""
+
+    code = "TRANSCODE_TIMEOUT"
+
+
+class OutputCheckFailed(TranscodeError):
+    """An encode finished but its output is not what was asked (too short, a stream missing).
+
+    It carries the encoder's warnings, which often say why (a truncated or damaged source)."""
+
+    code = "OUTPUT_CHECK_FAILED"
+
+    def __init__(self, message: str, warnings: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings
 
 
 class QueueError(InfrastructureError):
@@ -102,3 +132,18 @@ class ConcurrentUpdate(Conflict):
     """Another transaction changed the same entity first; try again on fresh state."""
 
     code = "CONCURRENT_UPDATE"
+
+
+class Unauthenticated(DomainError):
+    """The caller proved no identity (or one that is no longer valid); sign in or send a token."""
+
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "authentication required: sign in or send a token") -> None:
+        super().__init__(message)
+
+
+class Forbidden(DomainError):
+    """The caller is known but its role does not allow the action."""
+
+    code = "FORBIDDEN"

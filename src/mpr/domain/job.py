@@ -8,7 +8,21 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from mpr.domain.errors import InvalidTransition, ValidationError
+from mpr.domain.events import (
+    MAX_EVENT_TEXT,
+    DomainEvent,
+    JobCancelled,
+    JobCompleted,
+    JobCreated,
+    JobFailed,
+    JobProgressed,
+    JobRequeued,
+    JobStarted,
+)
 from mpr.domain.preset import TranscodePreset
+
+MAX_WARNINGS = 20
+MAX_WARNING_LENGTH = 500
 
 
 class JobStatus(enum.StrEnum):
@@ -97,17 +111,34 @@ class TranscodeJob:
     speed: float | None = None
     eta: float | None = None
     error_message: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what ffmpeg or the checks noticed
     output_asset_id: uuid.UUID | None = None
     task_id: str | None = None
     execution_arn: str | None = None
+    callback_seq: int = 0  # the last callback of this attempt's Lambda run taken (lambda mode)
     priority: int = 0
     attempts: int = 0
     worker_id: str | None = None
     heartbeat_at: datetime | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    created_by: str | None = None  # the principal that made it: 'user:alice', 'token:ci'
     # optimistic-locking token: set by repositories, checked on save; not part of the value
     version: int = field(default=0, compare=False)
+    # what happened to it since it was read, for the unit of work to publish after commit
+    events: list[DomainEvent] = field(default_factory=list, compare=False, repr=False)
+
+    @classmethod
+    def create(cls, job_id: uuid.UUID, source_asset_id: uuid.UUID, preset: TranscodePreset,
+               output_path: str, now: datetime, trim: Trim = Trim(), priority: int = 0
+               ) -> TranscodeJob:
+        """A new pending job, recording that it was created."""
+        job = cls(id=job_id, source_asset_id=source_asset_id, preset=preset,
+                  output_filename=output_path.rsplit("/", 1)[-1], output_path=output_path,
+                  created_at=now, updated_at=now, trim=trim, priority=priority)
+        job.events.append(JobCreated(at=now, job_id=job_id, status=job.status,
+                                     source_asset_id=source_asset_id))
+        return job
 
     @property
     def preset_id(self) -> uuid.UUID:
@@ -120,8 +151,16 @@ class TranscodeJob:
         self.worker_id = worker_id
         self.heartbeat_at = now
         self.started_at = now
+        self.callback_seq = 0
         self.error_message = None
+        self.warnings = []
         self._reset_progress()
+        self.record_started()
+
+    def record_started(self) -> None:
+        """Record the start; a store that claims a job atomically calls it on what it returns."""
+        self.events.append(JobStarted(at=self.updated_at, job_id=self.id, status=self.status,
+                                      attempt=self.attempts, worker_id=self.worker_id))
 
     def complete(self, now: datetime, output_asset_id: uuid.UUID) -> None:
         """The output is stored and registered."""
@@ -131,6 +170,8 @@ class TranscodeJob:
         self.eta = 0.0
         self.completed_at = now
         self.worker_id = None
+        self.events.append(JobCompleted(at=now, job_id=self.id, status=self.status,
+                                        output_asset_id=output_asset_id))
 
     def fail(self, now: datetime, message: str) -> None:
         """The encode failed; the message says why."""
@@ -138,24 +179,31 @@ class TranscodeJob:
         self.error_message = message
         self.completed_at = now
         self.worker_id = None
+        self.events.append(JobFailed(at=now, job_id=self.id, status=self.status,
+                                     message=message[:MAX_EVENT_TEXT]))
 
     def cancel(self, now: datetime) -> None:
         """A person stopped the job."""
         self._transition("cancel", now)
         self.completed_at = now
         self.worker_id = None
+        self.events.append(JobCancelled(at=now, job_id=self.id, status=self.status))
 
     def retry(self, now: datetime) -> None:
         """Run a failed or cancelled job again from the start, with a fresh attempt budget."""
         self._transition("retry", now)
         self._back_to_pending()
         self.attempts = 0
+        self.events.append(JobRequeued(at=now, job_id=self.id, status=self.status,
+                                       reason="retried"))
 
     def requeue(self, now: datetime, reason: str) -> None:
         """Its worker was lost or handed it back: wait for dispatch again."""
         self._transition("requeue", now)
         self._back_to_pending()
         self.error_message = reason
+        self.events.append(JobRequeued(at=now, job_id=self.id, status=self.status,
+                                       reason=reason[:MAX_EVENT_TEXT]))
 
     def record_progress(self, now: datetime, progress: Progress) -> None:
         """Note how far the encode got; only while processing, never backwards."""
@@ -167,6 +215,15 @@ class TranscodeJob:
         self.eta = progress.eta
         self.heartbeat_at = now
         self.updated_at = now
+        self.events.append(JobProgressed(at=now, job_id=self.id, status=self.status,
+                                         progress=self.progress, current_time=self.current_time,
+                                         speed=self.speed, eta=self.eta))
+
+    def warn(self, message: str) -> None:
+        """Keep a warning about the run (bounded in count and length, no repeats)."""
+        text = message.strip()[:MAX_WARNING_LENGTH]
+        if text and text not in self.warnings and len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(text)
 
     def _transition(self, action: str, now: datetime) -> None:
         target = TRANSITIONS.get((self.status, action))
@@ -177,6 +234,7 @@ class TranscodeJob:
 
     def _back_to_pending(self) -> None:
         self.error_message = None
+        self.warnings = []
         self.completed_at = None
         self.started_at = None
         self.worker_id = None
@@ -184,6 +242,7 @@ class TranscodeJob:
         self.output_asset_id = None
         self.task_id = None
         self.execution_arn = None
+        self.callback_seq = 0
         self._reset_progress()
 
     def _reset_progress(self) -> None:
@@ -193,5 +252,5 @@ class TranscodeJob:
         self.eta = None
 
     def copy(self) -> TranscodeJob:
-        """An independent copy (used by in-memory stores)."""
-        return replace(self)
+        """An independent copy (used by in-memory stores), without events to publish."""
+        return replace(self, warnings=list(self.warnings), events=[])

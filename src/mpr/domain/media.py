@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from mpr.domain.properties import bounded_properties
 
 VIDEO_EXTENSIONS = frozenset(
     {"mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mts", "m2ts",
@@ -13,6 +15,11 @@ AUDIO_EXTENSIONS = frozenset(
     {"mp3", "m4a", "aac", "wav", "flac", "ogg", "oga", "opus", "wma", "aiff", "aif"}
 )
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
+# Frame sizes MPR encodes from: larger ones take gigabytes per frame, smaller ones are broken.
+MAX_FRAME_SIDE = 8192
+MIN_FRAME_SIDE = 16
+MIN_DURATION_TOLERANCE = 0.5  # seconds
+RELATIVE_DURATION_TOLERANCE = 0.02
 
 
 def extension_of(filename: str) -> str:
@@ -20,6 +27,11 @@ def extension_of(filename: str) -> str:
     name = filename.rsplit("/", 1)[-1]
     stem, dot, ext = name.rpartition(".")
     return ext.lower() if dot and stem else ""
+
+
+def duration_tolerance(expected: float) -> float:
+    """How far a length may differ from the expected one: max(0.5 s, 2 %)."""
+    return max(MIN_DURATION_TOLERANCE, RELATIVE_DURATION_TOLERANCE * expected)
 
 
 def is_media_filename(filename: str) -> bool:
@@ -48,3 +60,18 @@ class MediaInfo:
     @property
     def has_audio(self) -> bool:
         return self.audio_codec is not None
+
+    def frame_size_problem(self) -> str | None:
+        """Why the video's frame size is outside what MPR encodes from, or None when it fits."""
+        if self.width is None or self.height is None:
+            return "its video has no known frame size"
+        size = f"{self.width}x{self.height}"
+        if max(self.width, self.height) > MAX_FRAME_SIDE:
+            return f"its video is {size}, larger than {MAX_FRAME_SIDE} px on a side"
+        if min(self.width, self.height) < MIN_FRAME_SIDE:
+            return f"its video is {size}, smaller than {MIN_FRAME_SIDE} px on a side"
+        return None
+
+    def bounded(self) -> MediaInfo:
+        """The same metadata with `properties` cut to the bounds an asset may keep."""
+        return replace(self, properties=bounded_properties(self.properties))

@@ -15,23 +15,51 @@ class TranscodeSpec:
     """A self-contained job description: a Lambda can run it without the database."""
 
     job_id: uuid.UUID
-    source_key: str
+    source_path: str  # the source asset's file_path in the input store
     source_duration: float | None
     preset: TranscodePreset
     trim: Trim
-    output_key: str
+    output_path: str  # the job's output_path in the output store
+    attempt: int = 1  # which run of the job this is; names its staging file
+    source_has_video: bool | None = None  # None: unknown, so the output check does not ask
+    source_has_audio: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSource:
+    """Where ffmpeg/ffprobe read one object: a locator, plus descriptors the child inherits.
+
+    A filesystem store opens the object once and hands over the descriptor ('/dev/fd/N'),
+    so a file swapped after the check is never the one read; S3 gives a presigned URL."""
+
+    locator: str  # a local path, '/dev/fd/N' of an inherited descriptor, or an http(s) URL
+    name: str  # the object's key or file name: its extension names the container
+    fds: tuple[int, ...] = ()  # descriptors the reading process must inherit
+    browser_locator: str | None = None  # where a browser fetches it, when not at `locator`
+
+    @classmethod
+    def at(cls, locator: str) -> MediaSource:
+        """A file or URL read by its own name (files MPR wrote itself, tests, benchmarks)."""
+        return cls(locator=locator, name=locator)
 
 
 @dataclass(frozen=True, slots=True)
 class TranscodeRequest:
     """One ffmpeg run: where to read, where to write, how to encode."""
 
-    source: str  # a local path or an http(s) URL the transcoder can read
+    source: MediaSource
     destination: str  # a local path; the transcoder writes exactly this file
     preset: TranscodePreset
     trim: Trim
     output_format: str  # the container, e.g. 'mp4'
     expected_duration: float | None  # seconds of output, for the progress percentage
+
+
+@dataclass(frozen=True, slots=True)
+class TranscodeResult:
+    """What an encode that succeeded noticed on the way: the encoder's warnings, deduplicated."""
+
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +69,7 @@ class TranscodeOutput:
     key: str
     size: int
     media: MediaInfo
+    warnings: tuple[str, ...] = ()  # the encoder's and the output check's, kept on the job
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The `mpr` command: serve, worker, scan, db upgrade, version."""
+"""The `mpr` command: serve, worker, scan, db upgrade, version, user, token, upload."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ import argparse
 import asyncio
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 
-from pydantic import SecretStr
-
 from mpr import __version__
 from mpr.domain.errors import MprError
+from mpr.entrypoints.cli_access import add_commands as add_access_commands
+from mpr.entrypoints.cli_upload import add_command as add_upload_command
 from mpr.settings import Settings, SettingsError, load_settings
 
 
@@ -54,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(run=_db_upgrade)
     sub.add_parser("version", help="print the version").set_defaults(run=_version)
+    add_access_commands(sub)
+    add_upload_command(sub)
     return parser
 
 
@@ -66,46 +67,45 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from mpr.bootstrap import build
     from mpr.entrypoints.web.app import create_app
+    from mpr.entrypoints.web.graphql.limits import MAX_BODY_BYTES
 
     if args.workers > 1 and settings.is_embedded:
         raise SettingsError("--workers > 1 needs MPR_REDIS_URL (or MPR_EXECUTOR=lambda): in the "
                             "embedded mode the transcoding workers live in the one server")
-    settings, admin_note = _admin_password(settings)
+    admin_note = asyncio.run(_first_admin(settings))
     base = f"http://{settings.host}:{settings.port}"
     print(f"MPR {__version__} serving on {base}\n  GraphiQL: {base}/graphql\n"
           f"  Health:   {base}/ready\n  Media in: {settings.media_in.resolve()}\n"
-          f"  Admin:    {base}/admin/ {admin_note}", flush=True)
+          f"  Admin:    {base}/admin/\n  Sign in:  {base}/login {admin_note}", flush=True)
     if args.workers > 1:
-        asyncio.run(_prepare_once(settings))
         os.environ.update(MPR_HOST=settings.host, MPR_PORT=str(settings.port))
         uvicorn.run("mpr.entrypoints.web.asgi:app_factory", factory=True, host=settings.host,
-                    port=settings.port, workers=args.workers, log_level="warning")
+                    port=settings.port, workers=args.workers, log_level="warning",
+                    ws_max_size=MAX_BODY_BYTES, proxy_headers=False)
         return 0
+    # ws_max_size: a WebSocket message (a subscription document) has the HTTP body's limit;
+    # proxy_headers off: MPR_TRUSTED_PROXIES alone decides whose X-Forwarded-* count (uvicorn
+    # would believe any local process's)
     uvicorn.run(create_app(build(settings)), host=settings.host, port=settings.port,
-                log_level="warning")
+                log_level="warning", ws_max_size=MAX_BODY_BYTES, proxy_headers=False)
     return 0
 
 
-async def _prepare_once(settings: Settings) -> None:
-    """Migrate and seed before the API processes start, so they do not race to do it."""
+async def _first_admin(settings: Settings) -> str:
+    """The first admin (MPR_ADMIN_* or, on loopback, a generated password shown once)."""
+    from mpr.application.first_start import ensure_first_admin
     from mpr.bootstrap import prepared
 
-    async with prepared(settings):
-        pass
-
-
-def _admin_password(settings: Settings) -> tuple[Settings, str]:
-    """Embedded default without MPR_ADMIN_PASSWORD: a password for this run, printed once."""
-    user = settings.admin_username
-    if settings.admin_password is not None:
-        if settings.admin_password.get_secret_value():
-            return settings, f"(user {user})"
-        return settings, "(disabled: MPR_ADMIN_PASSWORD is empty)"
-    if not settings.is_embedded:
-        return settings, "(disabled: set MPR_ADMIN_PASSWORD to enable it)"
-    password = secrets.token_urlsafe(12)
-    note = f"(user {user}, password {password} for this run; set MPR_ADMIN_PASSWORD to keep one)"
-    return settings.model_copy(update={"admin_password": SecretStr(password)}), note
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    async with prepared(settings) as services:
+        made = await ensure_first_admin(services.access.users, settings.admin_username,
+                                        password, settings.binds_loopback)
+    if made is None:
+        return "(sign in as an admin user)"
+    if made.password is None:
+        return f"(user {made.username}, password from MPR_ADMIN_PASSWORD)"
+    return (f"(first admin user {made.username}, password {made.password} - shown only now; "
+            f"change it with `mpr user passwd {made.username}`)")
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -120,16 +120,19 @@ def _scan(settings: Settings, _: argparse.Namespace) -> int:
     async def scan() -> None:
         async with prepared(settings) as services:
             result = await services.scan_media()
-        print(f"found {result.found}, registered {result.registered}, skipped {result.skipped}")
+        presence = (f", missing {result.missing}, restored {result.restored}"
+                    if result.missing or result.restored else "")
+        print(f"found {result.found}, registered {result.registered}, skipped {result.skipped}"
+              + presence)
 
     asyncio.run(scan())
     return 0
 
 
 def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
-    from mpr.adapters.sqlalchemy import migrate
+    from mpr.bootstrap import migrate_database
 
-    asyncio.run(migrate.upgrade(settings.resolved_database_url))
+    asyncio.run(migrate_database(settings))
     print("database is at the latest migration")
     return 0
 

@@ -13,31 +13,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import subprocess
 import sys
 import threading
 from concurrent.futures import Future
 from types import FrameType
 from typing import Any
 
-from dramatiq import Worker
-from dramatiq.asyncio import get_event_loop_thread
-
-from mpr.adapters.queue.dramatiq_queue import DramatiqQueue, declare_actor
-from mpr.adapters.queue.job_consumer import JobConsumer
-from mpr.adapters.queue.redis_coordination import (
-    LeaderLock,
-    Reconciler,
-    WorkerRegistry,
-    listen_for_cancels,
-)
-from mpr.application.recover_jobs import reconcile_interval
-from mpr.bootstrap import Services, build, prepared
+from mpr.bootstrap import Services, WorkerParts, build_worker, prepared
+from mpr.bootstrap.worker import popen_child
+from mpr.domain.errors import MprError
 from mpr.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 3.0  # seconds running jobs get to finish after SIGTERM before hand-back
-WORKER_TIMEOUT_MS = 100  # longest idle poll of Redis (Dramatiq backs off up to this)
+STAGING_SWEEP_INTERVAL = 60.0  # seconds
 
 
 def run(settings: Settings, processes: int, threads: int) -> int:
@@ -56,7 +45,8 @@ def _supervise(processes: int, threads: int) -> int:
     """Start N single-process workers and forward stop signals to them."""
     argv = [sys.executable, "-m", "mpr.entrypoints.cli", "worker", "--processes", "1",
             "--threads", str(threads)]
-    children = [subprocess.Popen(argv) for _ in range(processes)]
+    # a killed supervisor's workers get SIGTERM: they hand their jobs back and stop
+    children = [popen_child(argv, "TERM") for _ in range(processes)]
 
     def forward(signum: int, _: FrameType | None) -> None:
         for child in children:
@@ -70,34 +60,25 @@ def _supervise(processes: int, threads: int) -> int:
 def _serve(settings: Settings, threads: int) -> int:
     """One worker process: prepare the database, consume until a stop signal."""
     asyncio.run(_prepare(settings))
-    services = build(settings)
-    queue = services.queue
-    if not isinstance(queue, DramatiqQueue):
-        raise SettingsError(f"`mpr worker` needs the Dramatiq queue, not {type(queue).__name__}")
-    consumer = JobConsumer(services.uow, services.run_job, queue)
-    declare_actor(queue.broker, consumer)
+    parts = build_worker(settings, threads)
+    consumer = parts.consumer
+    parts.services.load_job_runtime()
     stop = _stop_event()
-    worker = Worker(queue.broker, worker_threads=threads, worker_timeout=WORKER_TIMEOUT_MS)
-    # no message held beyond the free threads: a busy worker must not hoard work an idle
-    # worker elsewhere could start now (Dramatiq's default prefetch is twice the threads)
-    worker.queue_prefetch = threads
-    worker.start()
-    loop = get_event_loop_thread().loop  # type: ignore[union-attr]
-    background = asyncio.run_coroutine_threadsafe(_background(services, queue, consumer), loop)
+    loop = parts.messages.start(consumer)
+    background = asyncio.run_coroutine_threadsafe(_background(parts), loop)
     def on_cancel(job_id: str) -> None:
         loop.call_soon_threadsafe(consumer.cancel_local, job_id)
 
-    stop_cancels = listen_for_cancels(queue.client, on_cancel)
+    stop_cancels = parts.cancels.listen(on_cancel)
     log.info("worker %s: %d thread(s) consuming", consumer.name, threads)
     while not stop.wait(1.0):
         pass
     log.info("worker %s: stopping", consumer.name)
-    for thread in worker.workers:
-        thread.stop()  # finish the current message, take no new one
+    parts.messages.stop_taking()  # finish the current message, take no new one
     asyncio.run_coroutine_threadsafe(consumer.stop(SHUTDOWN_GRACE), loop).result()
     _cancel(background, loop)
     stop_cancels()
-    worker.stop(timeout=int((SHUTDOWN_GRACE + 10) * 1000))
+    parts.messages.stop(SHUTDOWN_GRACE + 10, last=parts.services.close)
     return 0
 
 
@@ -107,14 +88,20 @@ async def _prepare(settings: Settings) -> None:
         pass
 
 
-async def _background(services: Services, queue: DramatiqQueue, consumer: JobConsumer) -> None:
+async def _background(parts: WorkerParts) -> None:
     """The registry key and the reconciler, for the life of the process."""
-    timeout = services.settings.worker_heartbeat_timeout
-    interval = reconcile_interval(timeout)
-    lock = LeaderLock(queue.client, ttl=interval * 3)
-    reconciler = Reconciler(services.recover_jobs, lock, interval)
-    registry = WorkerRegistry(queue.client, consumer.name, lambda: consumer.running)
-    await asyncio.gather(registry.run_forever(), reconciler.run_forever())
+    await asyncio.gather(parts.registry.run_forever(), parts.reconciler.run_forever(),
+                         _sweep_forever(parts.services))
+
+
+async def _sweep_forever(services: Services) -> None:
+    """Remove staging files of killed or superseded attempts, at start and every minute."""
+    while True:
+        try:
+            await services.sweep_staging()
+        except MprError as e:
+            log.warning("staging sweep failed: %s", e)
+        await asyncio.sleep(STAGING_SWEEP_INTERVAL)
 
 
 def _cancel(future: Future[Any], loop: asyncio.AbstractEventLoop) -> None:

@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 
-from mpr.adapters.ffmpeg.command import GLOBAL_ARGS, MUXERS, build_command
+from mpr.adapters.ffmpeg.command import GLOBAL_ARGS, MUXERS, SOURCE_FORMATS, build_command
 from mpr.domain.builtin_presets import BUILTIN_PRESETS
 from mpr.domain.errors import TranscodeError
 from mpr.domain.job import Trim
 from mpr.domain.media import MEDIA_EXTENSIONS
-from mpr.domain.pipeline import TranscodeRequest
+from mpr.domain.pipeline import MediaSource, TranscodeRequest
 from mpr.domain.preset import TranscodePreset
 
 PRESETS = {p.name: p for p in BUILTIN_PRESETS}
@@ -28,6 +28,8 @@ def make_request(preset: str | TranscodePreset = "h264-720p", **overrides: objec
         "output_format": chosen.container or "mp4", "expected_duration": 10.0,
     }
     fields.update(overrides)
+    if isinstance(fields["source"], str):
+        fields["source"] = MediaSource.at(fields["source"])
     return TranscodeRequest(**fields)  # type: ignore[arg-type]
 
 
@@ -49,8 +51,10 @@ def test_h264_720p_builds_the_exact_command() -> None:
     argv = argv_for("h264-720p")
 
     assert argv == [
-        "ffmpeg", "-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "error",
-        "-progress", "pipe:1", "-protocol_whitelist", "file", "-i", "file:/media/in/clip.mov",
+        "ffmpeg", "-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "warning",
+        "-progress", "pipe:1", "-protocol_whitelist", "file",
+        "-format_whitelist", "mov,matroska,avi,mpeg,mpegts,flv,asf,ogg,mxf,mp3,aac,wav,flac,aiff",
+        "-i", "file:/media/in/clip.mov",
         "-map", "0:v:0?", "-map", "0:a:0?", "-map_metadata", "0", "-sn", "-dn",
         "-c:v", "libx264", "-crf", "23", "-preset", "medium",
         "-vf", "scale=w='min(1280,iw)':h='min(720,ih)'"
@@ -84,7 +88,9 @@ def test_each_builtin_preset_sets_its_codec_options(name: str) -> None:
 
 
 def test_every_builtin_preset_is_covered_by_the_expectations() -> None:
-    assert set(EXPECTED_OPTIONS) | {"h264-720p"} == set(PRESETS)
+    ladders = {"hls-ladder", "cmaf-ladder"}  # tests/unit/adapters/test_ladder_command.py
+
+    assert set(EXPECTED_OPTIONS) | {"h264-720p"} | ladders == set(PRESETS)
 
 
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.name)
@@ -93,7 +99,9 @@ def test_every_builtin_preset_keeps_the_safe_frame(preset: TranscodePreset) -> N
 
     assert argv[1:1 + len(GLOBAL_ARGS)] == list(GLOBAL_ARGS)
     assert option(argv, "-i") == "file:/media/in/clip.mov"
-    assert argv[-1] == "file:/staging/job-1.part"
+    # a ladder's muxer writes its package beside the main playlist (test_ladder_command.py)
+    assert argv[-1].startswith("file:/staging/") if preset.is_ladder else (
+        argv[-1] == "file:/staging/job-1.part")
     assert {"-sn", "-dn"} <= set(argv)
     assert "-f" in argv
 
@@ -182,6 +190,20 @@ def test_other_url_schemes_are_treated_as_local_files() -> None:
 
     assert option(argv, "-i").startswith("file:/")
     assert option(argv, "-protocol_whitelist") == "file"
+
+
+def test_an_inherited_descriptor_is_read_as_a_file_with_single_file_demuxers_only() -> None:
+    argv = argv_for(source=MediaSource(locator="/dev/fd/7", name="in/clip.mp4", fds=(7,)))
+
+    assert option(argv, "-i") == "file:/dev/fd/7"
+    assert option(argv, "-protocol_whitelist") == "file"
+    assert option(argv, "-format_whitelist").split(",") == list(SOURCE_FORMATS)
+    assert argv.index("-format_whitelist") < argv.index("-i")
+
+
+@pytest.mark.parametrize("demuxer", ["hls", "concat", "image2", "sdp", "dash", "rtsp"])
+def test_no_playlist_or_url_following_demuxer_is_allowed(demuxer: str) -> None:
+    assert demuxer not in option(argv_for(), "-format_whitelist").split(",")
 
 
 def test_unknown_output_container_is_refused() -> None:

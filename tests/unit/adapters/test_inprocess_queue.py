@@ -1,11 +1,16 @@
 import asyncio
 import uuid
+from collections.abc import Awaitable
 
 import pytest
 
 from mpr.adapters.queue.inprocess import InProcessQueue
+from mpr.application.job_specs import next_run_spec
 from mpr.domain.errors import QueueError
-from tests.factories import make_job
+from mpr.domain.job import TranscodeJob
+from mpr.domain.pipeline import TranscodeSpec
+from mpr.domain.ports import Dispatch
+from tests.factories import make_asset, make_job
 
 
 class Recorder:
@@ -17,7 +22,8 @@ class Recorder:
         self.started = asyncio.Event()
         self.cancelled: list[uuid.UUID] = []
 
-    async def __call__(self, job_id: uuid.UUID, worker_id: str) -> None:
+    async def __call__(self, spec: TranscodeSpec, worker_id: str) -> None:
+        job_id = spec.job_id
         self.ran.append(job_id)
         self.started.set()
         try:
@@ -25,6 +31,12 @@ class Recorder:
         except asyncio.CancelledError:
             self.cancelled.append(job_id)
             raise
+
+
+def dispatch(queue: InProcessQueue, job: TranscodeJob) -> Awaitable[Dispatch]:
+    """Dispatch the job's spec as the application does."""
+    spec = next_run_spec(job, make_asset(id=job.source_asset_id))
+    return queue.dispatch(spec, job.priority)
 
 
 async def _until(condition, timeout: float = 2.0) -> None:
@@ -41,11 +53,11 @@ async def test_higher_priority_jobs_start_first():
     queue, handler = InProcessQueue(concurrency=1), Recorder()
     blocker, low, high = make_job(), make_job(priority=0), make_job(priority=9)
     queue.start(handler)
-    await queue.dispatch(blocker)
+    await dispatch(queue, blocker)
     await handler.started.wait()
 
-    await queue.dispatch(low)
-    await queue.dispatch(high)
+    await dispatch(queue, low)
+    await dispatch(queue, high)
     handler.release.set()
     await _until(lambda: len(handler.ran) == 3)
     await queue.stop()
@@ -59,8 +71,8 @@ async def test_dispatching_the_same_job_twice_runs_it_once():
     job = make_job()
     queue.start(handler)
 
-    first = await queue.dispatch(job)
-    second = await queue.dispatch(job)
+    first = await dispatch(queue, job)
+    second = await dispatch(queue, job)
     await _settle()
     await queue.stop()
 
@@ -72,12 +84,12 @@ async def test_cancel_stops_a_running_job_but_not_its_worker():
     queue, handler = InProcessQueue(concurrency=1), Recorder()
     running, later = make_job(), make_job()
     queue.start(handler)
-    await queue.dispatch(running)
+    await dispatch(queue, running)
     await handler.started.wait()
 
     await queue.cancel(running)
     handler.release.set()
-    await queue.dispatch(later)
+    await dispatch(queue, later)
     await _until(lambda: len(handler.ran) == 2)
     await queue.stop()
 
@@ -89,9 +101,9 @@ async def test_a_cancelled_queued_job_never_starts():
     queue, handler = InProcessQueue(concurrency=1), Recorder()
     blocker, queued = make_job(), make_job()
     queue.start(handler)
-    await queue.dispatch(blocker)
+    await dispatch(queue, blocker)
     await handler.started.wait()
-    await queue.dispatch(queued)
+    await dispatch(queue, queued)
 
     await queue.cancel(queued)
     handler.release.set()
@@ -105,7 +117,7 @@ async def test_stop_cancels_running_jobs_so_they_can_be_handed_back():
     queue, handler = InProcessQueue(concurrency=1), Recorder()
     job = make_job()
     queue.start(handler)
-    await queue.dispatch(job)
+    await dispatch(queue, job)
     await handler.started.wait()
 
     await queue.stop()
@@ -118,9 +130,9 @@ async def test_stop_cancels_running_jobs_so_they_can_be_handed_back():
 async def test_stats_count_waiting_and_running_jobs():
     queue, handler = InProcessQueue(concurrency=1), Recorder()
     queue.start(handler)
-    await queue.dispatch(make_job())
+    await dispatch(queue, make_job())
     await handler.started.wait()
-    await queue.dispatch(make_job())
+    await dispatch(queue, make_job())
 
     stats = await queue.stats()
     handler.release.set()
@@ -131,4 +143,4 @@ async def test_stats_count_waiting_and_running_jobs():
 
 async def test_dispatch_before_start_is_refused():
     with pytest.raises(QueueError, match="not running"):
-        await InProcessQueue(concurrency=1).dispatch(make_job())
+        await dispatch(InProcessQueue(concurrency=1), make_job())

@@ -13,8 +13,8 @@ MP3 = next(p for p in BUILTIN_PRESETS if p.name == "mp3-audio")
 
 
 @pytest.fixture
-def create(uow, queue, clock):
-    return CreateJob(uow, queue, clock)
+def create(uow, queue, clock, output_storage):
+    return CreateJob(uow, queue, clock, output_storage)
 
 
 @pytest.fixture
@@ -60,6 +60,17 @@ async def test_an_asset_in_error_cannot_be_transcoded(create, tables):
 
     with pytest.raises(ValidationError, match="not ready: Invalid data"):
         await create(CreateJobCommand(str(broken.id), str(H264_720.id)))
+
+
+async def test_a_source_whose_file_is_missing_is_refused_naming_the_file(create, tables,
+                                                                          queue):
+    gone = make_asset(file_path="shows/gone.mp4", status=AssetStatus.MISSING)
+    tables.assets[gone.id] = gone
+
+    with pytest.raises(Conflict, match=r"source file 'shows/gone\.mp4' .* is missing"):
+        await create(CreateJobCommand(str(gone.id), str(H264_720.id)))
+
+    assert (tables.jobs, queue.dispatched) == ({}, [])
 
 
 async def test_an_output_asset_is_not_a_source(create, tables):
@@ -137,14 +148,42 @@ async def test_a_job_name_taken_by_a_cancelled_job_is_free_again(create, asset, 
     assert job.output_path == "shows/again.mp4"
 
 
-async def test_create_returns_the_job_as_created_even_if_a_worker_claimed_it(
-        uow, clock, asset, tables):
-    class EagerQueue(FakeQueue):
-        async def dispatch(self, job):
-            tables.jobs[job.id].start(clock.now(), "fast-worker")
-            return await super().dispatch(job)
+async def test_an_output_name_already_in_the_output_store_is_a_conflict_and_changes_nothing(
+        create, asset, tables, queue, output_storage):
+    output_storage.objects["shows/precious.mp4"] = b"no job knows me"
 
-    job = await CreateJob(uow, EagerQueue(), clock)(CreateJobCommand(str(asset.id)))
+    with pytest.raises(Conflict, match="never replaces") as refused:
+        await create(CreateJobCommand(str(asset.id), str(H264_720.id),
+                                      output_filename="precious.mp4"))
+
+    assert refused.value.code == "CONFLICT"
+    assert tables.jobs == {}
+    assert queue.dispatched == []
+    assert output_storage.objects["shows/precious.mp4"] == b"no job knows me"
+
+
+async def test_create_returns_the_job_as_created_even_if_a_worker_claimed_it(
+        uow, clock, asset, tables, output_storage):
+    class EagerQueue(FakeQueue):
+        async def dispatch(self, spec, priority=0, previous=None):
+            tables.jobs[spec.job_id].start(clock.now(), "fast-worker")
+            return await super().dispatch(spec, priority, previous)
+
+    job = await CreateJob(uow, EagerQueue(), clock, output_storage)(
+        CreateJobCommand(str(asset.id)))
 
     assert job.status is JobStatus.PENDING
     assert job.task_id == "task-1"
+
+
+async def test_a_refusal_names_the_file_not_its_uuid(create, tables):
+    song = make_asset(file_path="song.m4a", media=make_media(video_codec=None, width=None,
+                                                             height=None))
+    tables.assets[song.id] = song
+
+    with pytest.raises(ValidationError) as refused:
+        await create(CreateJobCommand(str(song.id), str(H264_720.id)))
+
+    assert str(refused.value).startswith("preset h264-720p encodes video; song.m4a has none")
+    assert "aac-audio" in str(refused.value)
+    assert str(song.id) not in str(refused.value)

@@ -113,9 +113,9 @@ async def test_an_encode_whose_progress_writes_all_fail_still_completes(
         prober, clock):
     input_storage.objects["in/clip.mp4"] = b"source"
     pipeline = TranscodePipeline(input_storage, output_storage, transcoder, prober, clock)
-    spec = TranscodeSpec(job_id=processing.id, source_key="in/clip.mp4", source_duration=10.0,
+    spec = TranscodeSpec(job_id=processing.id, source_path="in/clip.mp4", source_duration=10.0,
                          preset=processing.preset, trim=processing.trim,
-                         output_key="out/clip.mp4")
+                         output_path="out/clip.mp4")
     outage.failures_left = 1  # the first progress write (the only one not throttled)
 
     await pipeline.run(spec, reporter)

@@ -5,6 +5,7 @@ import pytest
 
 from mpr.application.job_watch import JobWatch
 from mpr.domain.errors import NotFound
+from mpr.domain.events import JobCancelled
 from mpr.domain.job import JobStatus, TranscodeJob
 from tests.factories import make_job
 
@@ -123,3 +124,56 @@ async def test_after_an_ended_job_a_new_subscriber_reads_afresh(subscribers):
         await collect(watch, job_id)
 
     assert script.reads == subscribers
+
+
+def changed(job: TranscodeJob) -> JobCancelled:
+    """Any job event: the watch only takes it as 'read this job again'."""
+    return JobCancelled(at=job.updated_at, job_id=job.id, status=job.status)
+
+
+async def test_an_event_brings_the_change_at_once_without_waiting_for_the_safety_poll():
+    script = ScriptedJob(states({"status": JobStatus.PROCESSING, "progress": 10.0},
+                                {"status": JobStatus.PROCESSING, "progress": 70.0}))
+    watch = JobWatch(script.load, interval=60)
+    updates = watch.updates(str(script.steps[0].id))
+    assert (await anext(updates)).progress == 10.0
+
+    await watch.notify(changed(script.steps[0]))
+    after_event = await asyncio.wait_for(anext(updates), 1)
+
+    assert after_event.progress == 70.0
+    assert script.reads == 2
+    await updates.aclose()
+
+
+async def test_without_events_the_job_is_read_again_only_by_the_safety_poll():
+    script = ScriptedJob(states({"status": JobStatus.PROCESSING, "progress": 10.0},
+                                {"status": JobStatus.PROCESSING, "progress": 70.0}))
+    watch = JobWatch(script.load, interval=0.2)
+    updates = watch.updates(str(script.steps[0].id))
+    await anext(updates)
+
+    await asyncio.sleep(0.1)
+    reads_before_the_poll = script.reads
+    after_poll = await asyncio.wait_for(anext(updates), 1)
+
+    assert reads_before_the_poll == 1
+    assert after_poll.progress == 70.0
+    await updates.aclose()
+
+
+async def test_events_of_unwatched_jobs_cost_no_read_and_a_burst_costs_one_or_two():
+    script = ScriptedJob(states({"status": JobStatus.PROCESSING, "progress": 10.0}))
+    watch = JobWatch(script.load, interval=60)
+    job = script.steps[0]
+    updates = watch.updates(str(job.id).upper())  # the same job, however the id is spelt
+    await anext(updates)
+
+    await watch.notify(changed(make_job()))
+    for _ in range(50):
+        await watch.notify(changed(job))
+    await asyncio.sleep(0.05)
+
+    assert 2 <= script.reads <= 3
+    assert watch.polled == 1
+    await updates.aclose()

@@ -72,3 +72,24 @@ async def test_preset_names_are_unique(uow, clock):
         await CreatePreset(uow, clock)(PresetFields(FIELDS))
     with pytest.raises(Conflict, match="builtin"):
         await CreatePreset(uow, clock)(PresetFields({**FIELDS, "name": "h264-720p"}))
+
+
+@pytest.mark.parametrize("name", ["h264-720p\n", "copy\n", "web-small\n"])
+async def test_a_name_with_a_trailing_newline_is_refused_not_treated_as_new(uow, clock, tables,
+                                                                           name):
+    count = len(tables.presets)
+
+    with pytest.raises(ValidationError, match="preset name"):
+        await CreatePreset(uow, clock)(PresetFields({**FIELDS, "name": name}))
+
+    assert len(tables.presets) == count
+
+
+async def test_an_update_with_a_huge_description_keeps_the_old_preset(uow, clock, tables):
+    created = await CreatePreset(uow, clock)(PresetFields({**FIELDS, "description": "short"}))
+
+    with pytest.raises(ValidationError, match="at most 2000 characters"):
+        await UpdatePreset(uow, clock)(str(created.id),
+                                       PresetFields({"description": "x" * 9_500_000}))
+
+    assert tables.presets[created.id].description == "short"

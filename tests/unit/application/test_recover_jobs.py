@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from mpr.application.recover_jobs import RecoverJobs
 from mpr.domain.job import JobStatus
-from tests.factories import make_job
+from tests.factories import make_job, store_jobs
 
 
 def _recover(uow, queue, clock, max_attempts=3):
@@ -14,7 +14,7 @@ async def test_quiet_workers_jobs_are_requeued_and_dispatched(uow, queue, clock,
                      heartbeat_at=clock.now() - timedelta(seconds=31))
     alive = make_job(status=JobStatus.PROCESSING, attempts=1, worker_id="w2",
                      heartbeat_at=clock.now() - timedelta(seconds=5))
-    tables.jobs.update({stale.id: stale, alive.id: alive})
+    store_jobs(tables, stale, alive)
 
     result = await _recover(uow, queue, clock)()
 
@@ -28,7 +28,7 @@ async def test_a_job_that_lost_its_worker_too_often_fails_with_a_reason(uow, que
                                                                         tables):
     job = make_job(status=JobStatus.PROCESSING, attempts=3,
                    heartbeat_at=clock.now() - timedelta(minutes=5))
-    tables.jobs[job.id] = job
+    store_jobs(tables, job)
 
     result = await _recover(uow, queue, clock)()
 
@@ -38,7 +38,7 @@ async def test_a_job_that_lost_its_worker_too_often_fails_with_a_reason(uow, que
 
 async def test_pending_jobs_are_dispatched_highest_priority_first(uow, queue, clock, tables):
     low, high = make_job(priority=0), make_job(priority=5)
-    tables.jobs.update({low.id: low, high.id: high})
+    store_jobs(tables, low, high)
 
     await _recover(uow, queue, clock)()
 
@@ -47,7 +47,7 @@ async def test_pending_jobs_are_dispatched_highest_priority_first(uow, queue, cl
 
 async def test_at_embedded_start_every_processing_job_is_an_orphan(uow, queue, clock, tables):
     job = make_job(status=JobStatus.PROCESSING, attempts=1, heartbeat_at=clock.now())
-    tables.jobs[job.id] = job
+    store_jobs(tables, job)
 
     await _recover(uow, queue, clock)(orphan_all_processing=True)
 

@@ -10,14 +10,13 @@ from mpr.domain.errors import JobCancelled, JobTakenOver
 from mpr.domain.job import JobStatus, Progress, Trim
 from mpr.domain.pipeline import TranscodeOutput
 from tests.factories import make_asset, make_job, make_media
+from tests.unit.fakes import SpyReporter
 
 
 @pytest.fixture
 def reporter(uow, clock):
-    """The worker's reporter; binding it to a worker returns itself so tests can spy on it."""
-    reporter = DatabaseJobReporter(uow, clock, worker_id="w1")
-    reporter.for_worker = lambda worker_id: reporter
-    return reporter
+    """The worker's reporter, behind a spy that tests can stand in for reports with."""
+    return SpyReporter(DatabaseJobReporter(uow, clock, worker_id="w1"))
 
 
 @pytest.fixture
@@ -53,13 +52,12 @@ async def test_a_run_encodes_stores_registers_and_completes(run, job, tables, ou
 
 async def test_progress_is_recorded_while_processing(run, job, tables, transcoder, reporter):
     seen = []
-    original = reporter.progress
 
-    async def spy(job_id, progress):
-        await original(job_id, progress)
+    async def look(job_id, progress):
+        await reporter.inner.progress(job_id, progress)
         seen.append((tables.jobs[job_id].status, tables.jobs[job_id].progress))
 
-    reporter.progress = spy
+    reporter.on_progress = look
 
     await run(job.id, "w1")
 
@@ -96,13 +94,13 @@ async def test_a_job_that_is_not_pending_is_not_run_twice(run, job, tables, tran
 
 
 async def test_cancel_seen_during_progress_stops_the_run_and_keeps_it_cancelled(
-        run, job, tables, output_storage, transcoder, clock):
+        run, job, tables, output_storage, transcoder, clock, reporter):
     async def cancel_midway(job_id, progress):
         stored = tables.jobs[job_id]
         stored.cancel(clock.now())
         raise JobCancelled("cancelled")
 
-    run._reporter.progress = cancel_midway  # the fixture's reporter
+    reporter.on_progress = cancel_midway
 
     await run(job.id, "w1")
 
@@ -116,7 +114,7 @@ async def test_cancel_while_storing_removes_the_stored_output(run, job, tables, 
         tables.jobs[job_id].cancel(clock.now())
         raise JobCancelled("cancelled")
 
-    reporter.completed = cancelled_before_complete
+    reporter.on_completed = cancelled_before_complete
 
     await run(job.id, "w1")
 
@@ -184,9 +182,37 @@ async def test_a_taken_over_run_leaves_the_shared_output_to_its_new_owner(
     async def taken_over(job_id, output):
         raise JobTakenOver("taken over")
 
-    reporter.completed = taken_over
+    reporter.on_completed = taken_over
 
     await run(job.id, "w1")
 
     assert "in/clip_out.mp4" in output_storage.objects
     assert output_storage.deleted == []
+    assert reporter.reports.count("completed") == 1
+    assert tables.jobs[job.id].output_asset_id is None  # this run registered nothing
+
+
+async def test_the_warnings_of_a_completed_run_are_kept_on_the_job(run, job, tables,
+                                                                   transcoder):
+    transcoder.warnings = ("mov: stream 1, offset 0x62c5b: partial file", "Packet corrupt")
+
+    await run(job.id, "w1")
+
+    done = tables.jobs[job.id]
+    assert done.status is JobStatus.COMPLETED
+    assert done.warnings == ["mov: stream 1, offset 0x62c5b: partial file", "Packet corrupt"]
+
+
+async def test_a_run_failed_by_the_output_check_keeps_the_encoders_warnings(
+        run, job, tables, transcoder, prober, output_storage):
+    transcoder.warnings = ("mov: stream 1, offset 0x62c5b: partial file",)
+    prober.file_media = make_media(duration=0.5)
+
+    await run(job.id, "w1")
+
+    failed = tables.jobs[job.id]
+    assert failed.status is JobStatus.FAILED
+    assert failed.error_message is not None
+    assert failed.error_message.startswith("output lasts 0.50 s, 2.00 s expected")
+    assert failed.warnings == ["mov: stream 1, offset 0x62c5b: partial file"]
+    assert output_storage.objects == {}

@@ -4,14 +4,14 @@ import pytest
 
 from mpr.domain.builtin_presets import BUILTIN_PRESETS, COPY_PRESET
 from mpr.domain.errors import ValidationError
-from mpr.domain.preset import TranscodePreset
+from mpr.domain.preset import MAX_DESCRIPTION_LENGTH, TranscodePreset, bitrate_bps
 from tests.factories import make_preset
 
 
 def test_builtin_presets_have_the_stable_names_of_the_spec():
     assert [p.name for p in BUILTIN_PRESETS] == [
         "h264-1080p", "h264-720p", "h264-480p", "h265-1080p", "vp9-720p", "av1-720p",
-        "aac-audio", "mp3-audio", "copy"]
+        "aac-audio", "mp3-audio", "hls-ladder", "cmaf-ladder", "copy"]
     assert all(p.is_builtin for p in BUILTIN_PRESETS)
 
 
@@ -66,3 +66,72 @@ def test_audio_only_preset_needs_no_video():
 def test_encoder_settings_are_checked_per_codec(changes, message):
     with pytest.raises(ValidationError, match=message):
         make_preset(**changes)
+
+
+@pytest.mark.parametrize("changes", [
+    {"name": "h264-720p\n"}, {"video_bitrate": "1M\n"}, {"audio_bitrate": "128k\n"},
+    {"resolution": "1280x720\n"}, {"video_preset": "fast\n"},
+])
+def test_a_trailing_newline_never_passes_a_pattern(changes):
+    with pytest.raises(ValidationError):
+        make_preset(**changes)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"video_bitrate": "9999999M"}, "between 8k and 500M"),
+    ({"video_bitrate": "501M"}, "between 8k and 500M"),
+    ({"video_bitrate": "7k"}, "between 8k and 500M"),
+    ({"audio_bitrate": "1025k"}, "between 8k and 1024k"),
+    ({"audio_bitrate": "2M"}, "between 8k and 1024k"),
+    ({"audio_bitrate": "7999"}, "between 8k and 1024k"),
+    ({"container": "mp3", "video_codec": None, "video_crf": None, "video_preset": None,
+      "resolution": None, "audio_codec": "libmp3lame", "audio_bitrate": "321k"},
+     "between 8k and 320k"),
+    ({"container": "ogg", "video_codec": None, "video_crf": None, "video_preset": None,
+      "resolution": None, "audio_codec": "libopus", "audio_bitrate": "512k",
+      "audio_channels": 1}, "between 8k and 256k"),
+])
+def test_bitrates_are_bounded_per_kind_and_encoder(changes, message):
+    with pytest.raises(ValidationError, match=message):
+        make_preset(**changes)
+
+
+@pytest.mark.parametrize(("changes", "bps"), [
+    ({"video_bitrate": "500M"}, 500_000_000), ({"video_bitrate": "8000"}, 8_000),
+    ({"audio_bitrate": "1024k"}, 1_024_000), ({"audio_bitrate": "1M"}, 1_000_000),
+])
+def test_bitrates_at_the_bounds_are_accepted(changes, bps):
+    preset = make_preset(**changes)
+
+    assert bitrate_bps(preset.video_bitrate or preset.audio_bitrate or "") == bps
+
+
+@pytest.mark.parametrize(("codec", "container", "audio", "crf"), [
+    ("libx264", "mp4", "aac", 52), ("libx265", "mp4", "aac", 52),
+    ("libsvtav1", "mp4", "aac", 0), ("libvpx-vp9", "webm", "libopus", 64),
+])
+def test_crf_is_checked_against_the_encoders_range(codec, container, audio, crf):
+    with pytest.raises(ValidationError, match=f"video CRF for {codec} must be between"):
+        make_preset(video_codec=codec, container=container, audio_codec=audio, video_crf=crf,
+                    video_preset=None)
+
+
+def test_a_preset_description_is_limited_to_2000_characters():
+    make_preset(description="d" * MAX_DESCRIPTION_LENGTH)
+    with pytest.raises(ValidationError, match="preset description: at most 2000"):
+        make_preset(description="d" * 9_500_000)
+
+
+def test_a_preset_description_refuses_control_characters():
+    with pytest.raises(ValidationError, match="control characters"):
+        make_preset(description="nice\x00")
+
+
+def test_a_stored_preset_is_restored_as_it_was_even_under_tighter_rules():
+    restored = TranscodePreset.restore(id=uuid.uuid4(), name="old\n", container="mp4",
+                                       video_codec="libx264", video_bitrate="9999999M",
+                                       description="d" * 9_500)
+
+    assert (restored.name, restored.video_bitrate) == ("old\n", "9999999M")
+    with pytest.raises(ValidationError, match="preset name"):
+        restored.evolve(description="edited")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import re
 
+from mpr.adapters.ffmpeg.audio_args import audio_args
+from mpr.adapters.ffmpeg.ladder_command import ladder_args
 from mpr.domain.errors import TranscodeError
-from mpr.domain.pipeline import TranscodeRequest
+from mpr.domain.pipeline import MediaSource, TranscodeRequest
 from mpr.domain.preset import COPY, TranscodePreset
 
-GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "error",
+# "warning": a damaged input's decode warnings reach stderr, and are kept on the job.
+GLOBAL_ARGS = ("-hide_banner", "-nostdin", "-y", "-nostats", "-loglevel", "warning",
                "-progress", "pipe:1")
 
 # Output muxer per container name (presets' containers and what the prober reports for copy).
@@ -26,6 +29,25 @@ _URL = re.compile(r"^https?://", re.IGNORECASE)
 # Nested opens (playlists, references inside a file) may only use the input's own protocols.
 _FILE_PROTOCOLS = "file"
 _URL_PROTOCOLS = "http,https,tcp,tls,crypto"
+# The only demuxers a source may be read with: single-file containers (those the extensions in
+# domain/media.py name). ffmpeg picks a demuxer by content, so without this list a text file
+# named .mp4 is read as an HLS playlist, a concat list or an SDP session and opens what it names.
+SOURCE_FORMATS = ("mov", "matroska", "avi", "mpeg", "mpegts", "flv", "asf", "ogg", "mxf", "mp3",
+                  "aac", "wav", "flac", "aiff")
+
+
+# ffmpeg names the demuxer it detected in the prefix of its refusal: "[hls @ 0x...] Format not..."
+_REFUSED_FORMAT = re.compile(r"^\[([^\]@]+?) @ 0x[0-9a-f]+\]\s*Format not on whitelist", re.M)
+
+
+def refused_format(stderr: str) -> str | None:
+    """Why ffmpeg/ffprobe refused a source outside SOURCE_FORMATS, from its stderr; else None."""
+    refused = _REFUSED_FORMAT.search(stderr)
+    if refused is None:
+        return None
+    return (f"not a single-file media container (detected: {refused.group(1).strip()}): "
+            f"sources are read only as {', '.join(SOURCE_FORMATS)}, never as playlists, "
+            "lists or other formats that open further files or URLs")
 
 
 def is_url(locator: str) -> bool:
@@ -43,6 +65,16 @@ def protocol_whitelist(locator: str) -> list[str]:
     return ["-protocol_whitelist", _URL_PROTOCOLS if is_url(locator) else _FILE_PROTOCOLS]
 
 
+def source_options(source: MediaSource) -> list[str]:
+    """What a source may open: its own protocol only, through single-file demuxers only."""
+    return [*protocol_whitelist(source.locator), "-format_whitelist", ",".join(SOURCE_FORMATS)]
+
+
+def source_input(source: MediaSource) -> list[str]:
+    """The options and `-i` of a source for ffmpeg."""
+    return [*source_options(source), "-i", media_arg(source.locator)]
+
+
 def muxer_for(container: str) -> str:
     """The ffmpeg muxer that writes a container; TranscodeError for an unknown one."""
     muxer = MUXERS.get(container.lower())
@@ -54,20 +86,22 @@ def muxer_for(container: str) -> str:
 def build_command(request: TranscodeRequest, ffmpeg: str = "ffmpeg") -> list[str]:
     """The full argv of the ffmpeg run that performs the request."""
     preset = request.preset
+    if preset.is_ladder:
+        return [ffmpeg, *GLOBAL_ARGS, *_input_args(request), *ladder_args(request)]
     muxer = muxer_for(request.output_format)
     return [
         ffmpeg, *GLOBAL_ARGS,
         *_input_args(request),
         *_map_args(preset),
         *_video_args(preset, muxer),
-        *_audio_args(preset),
+        *audio_args(preset),
         *_output_args(request, muxer),
     ]
 
 
 def _input_args(request: TranscodeRequest) -> list[str]:
     seek = [] if not request.trim.start else ["-ss", _number(request.trim.start)]
-    return [*protocol_whitelist(request.source), *seek, "-i", media_arg(request.source)]
+    return [*seek, *source_input(request.source)]
 
 
 def _map_args(preset: TranscodePreset) -> list[str]:
@@ -118,20 +152,6 @@ def scale_filter(box: tuple[int, int] | None) -> str:
     return (f"scale=w='min({width},iw)':h='min({height},ih)'"
             ":force_original_aspect_ratio=decrease:force_divisible_by=2")
 
-
-def _audio_args(p: TranscodePreset) -> list[str]:
-    if p.audio_codec is None:
-        return ["-an"]
-    if p.audio_codec == COPY:
-        return ["-c:a", COPY]
-    args = ["-c:a", p.audio_codec]
-    if p.audio_bitrate is not None:
-        args += ["-b:a", p.audio_bitrate]
-    if p.audio_channels is not None:
-        args += ["-ac", str(p.audio_channels)]
-    if p.audio_samplerate is not None:
-        args += ["-ar", str(p.audio_samplerate)]
-    return args
 
 
 def _output_args(request: TranscodeRequest, muxer: str) -> list[str]:

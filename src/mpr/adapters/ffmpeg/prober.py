@@ -7,13 +7,15 @@ import contextlib
 import json
 import math
 import re
-from asyncio.subprocess import Process
 from typing import Any
-from urllib.parse import urlsplit
 
-from mpr.adapters.ffmpeg.command import is_url, media_arg, protocol_whitelist
+from mpr.adapters.ffmpeg.child import Child
+from mpr.adapters.ffmpeg.command import media_arg, refused_format, source_options
+from mpr.adapters.ffmpeg.spawn import start_child
+from mpr.adapters.ffmpeg.truncation import tail_args, tail_start, truncation_reason
 from mpr.domain.errors import ProbeError
 from mpr.domain.media import MediaInfo, extension_of
+from mpr.domain.pipeline import MediaSource
 
 # ffprobe names a demuxer family; the file name tells which member a file is.
 _MOV_FAMILY = {"mp4": "mp4", "m4v": "mp4", "m4a": "m4a", "mov": "mov", "3gp": "3gp"}
@@ -27,20 +29,41 @@ class FfprobeProber:
         self._ffprobe = ffprobe
         self._timeout = timeout
 
-    async def probe(self, locator: str) -> MediaInfo:
+    async def probe(self, source: MediaSource) -> MediaInfo:
         """Media metadata of the file; ProbeError when it is not readable audio/video."""
-        stdout = await self._run(locator)
+        stdout = await self._run(source)
         try:
             data = json.loads(stdout)
         except ValueError as e:
             raise ProbeError(f"ffprobe returned unreadable output: {e}") from e
-        return media_info(data, locator)
+        info = media_info(data, source.name)
+        await self._check_tail(source, info)
+        return info
 
-    async def _run(self, locator: str) -> bytes:
-        arg = media_arg(locator)
+    async def _check_tail(self, source: MediaSource, info: MediaInfo) -> None:
+        """ProbeError when the file's media data stops before its duration (truncation.py)."""
+        start = tail_start(info)
+        if start is None:
+            return
+        arg = media_arg(source.locator)
+        argv = [self._ffprobe, *tail_args(start), *source_options(source), arg]
+        try:
+            packets = await self._output(argv, arg, source.fds)
+        except ProbeError as e:
+            raise ProbeError(f"the file appears truncated: its end cannot be read ({e})") from e
+        reason = truncation_reason(info, packets)
+        if reason is not None:
+            raise ProbeError(reason)
+
+    async def _run(self, source: MediaSource) -> bytes:
+        arg = media_arg(source.locator)
         argv = [self._ffprobe, "-v", "error", "-print_format", "json", "-show_format",
-                "-show_streams", *protocol_whitelist(locator), arg]
-        process = await self._start(argv)
+                "-show_streams", *source_options(source), arg]
+        return await self._output(argv, arg, source.fds)
+
+    async def _output(self, argv: list[str], arg: str, fds: tuple[int, ...]) -> bytes:
+        """The stdout of an ffprobe run; ProbeError when it fails or times out."""
+        process = await self._start(argv, fds)
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), self._timeout)
         except TimeoutError as e:
@@ -53,16 +76,17 @@ class FfprobeProber:
             raise ProbeError(error_reason(stderr.decode("utf-8", "replace"), arg))
         return stdout
 
-    async def _start(self, argv: list[str]) -> Process:
+    async def _start(self, argv: list[str], fds: tuple[int, ...]) -> Child:
         try:
-            return await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+            return await start_child(
+                argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, start_new_session=True, pass_fds=fds)
         except OSError as e:
-            raise ProbeError(f"cannot start ffprobe ({self._ffprobe}): {e}") from e
+            reason = e.strerror or type(e).__name__  # str(e) would name the binary's path
+            raise ProbeError(f"cannot start ffprobe (check MPR_FFPROBE): {reason}") from e
 
 
-async def _kill(process: Process) -> None:
+async def _kill(process: Child) -> None:
     with contextlib.suppress(ProcessLookupError):
         process.kill()
     await process.wait()
@@ -70,6 +94,9 @@ async def _kill(process: Process) -> None:
 
 def error_reason(stderr: str, arg: str) -> str:
     """ffprobe's complaint as one line, main reason first, without paths or URLs."""
+    refused = refused_format(stderr)
+    if refused is not None:
+        return refused
     lines = [_LOG_PREFIX.sub("", line).replace(f"{arg}: ", "").replace(arg, "the file").strip()
              for line in stderr.splitlines()]
     lines = list(dict.fromkeys(line for line in lines if line))
@@ -79,7 +106,7 @@ def error_reason(stderr: str, arg: str) -> str:
     return f"{reason} ({'; '.join(details)})" if details else reason
 
 
-def media_info(data: dict[str, Any], locator: str) -> MediaInfo:
+def media_info(data: dict[str, Any], name: str) -> MediaInfo:
     """Map ffprobe's JSON to MediaInfo; ProbeError when there is no audio or video stream."""
     streams: list[dict[str, Any]] = data.get("streams") or []
     fmt: dict[str, Any] = data.get("format") or {}
@@ -89,7 +116,7 @@ def media_info(data: dict[str, Any], locator: str) -> MediaInfo:
         raise ProbeError("no audio or video stream found")
     return MediaInfo(
         duration=_duration(fmt, streams),
-        container=container_name(str(fmt.get("format_name", "")), locator),
+        container=container_name(str(fmt.get("format_name", "")), name),
         video_codec=video.get("codec_name") if video else None,
         audio_codec=audio.get("codec_name") if audio else None,
         width=_int(video.get("width")) if video else None,
@@ -100,10 +127,10 @@ def media_info(data: dict[str, Any], locator: str) -> MediaInfo:
     )
 
 
-def container_name(format_name: str, locator: str) -> str | None:
+def container_name(format_name: str, name: str) -> str | None:
     """A friendly container name: the demuxer's first name, refined by the file extension."""
     first = format_name.split(",")[0].strip()
-    extension = extension_of(urlsplit(locator).path if is_url(locator) else locator)
+    extension = extension_of(name)
     if first == "mov":
         return _MOV_FAMILY.get(extension, "mp4")
     if first == "matroska":

@@ -2,7 +2,9 @@
 
 Design (priority, duplicates): Dramatiq's Redis broker has no per-message priority, so a
 message only means "work is available". The worker that receives one asks the database
-for the highest-priority pending jobs and runs the first it can claim (`JobConsumer`).
+for the highest-priority pending jobs and runs the first it can claim (the application's
+`JobConsumer`). So the message carries only the job id, not the spec `dispatch` is given:
+the worker must read the job anyway to claim it and to check it still owns it.
 Higher-priority jobs therefore start first whatever order the messages come in, and a
 duplicate or stale delivery finds nothing to claim and does nothing. Each dispatch sends
 one message, so there are never fewer messages than pending jobs.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,6 +32,7 @@ from dramatiq.middleware import AgeLimit, AsyncIO, Retries
 
 from mpr.domain.errors import QueueError
 from mpr.domain.job import TranscodeJob
+from mpr.domain.pipeline import TranscodeSpec
 from mpr.domain.ports import Dispatch, QueueStats
 
 log = logging.getLogger(__name__)
@@ -74,15 +78,18 @@ class DramatiqQueue:
         self.broker = make_broker(redis_url, heartbeat_timeout)
         self.client: redis.Redis = self.broker.client
 
-    async def dispatch(self, job: TranscodeJob) -> Dispatch:
-        task_id = await _off_loop(self._dispatch, job)
+    async def dispatch(self, spec: TranscodeSpec, priority: int = 0,
+                       previous: Dispatch | None = None) -> Dispatch:
+        """One "work is available" message (priority is the database's business, above)."""
+        task_id = await _off_loop(self._dispatch, spec.job_id,
+                                  previous.task_id if previous else None)
         return Dispatch(task_id=task_id)
 
-    def _dispatch(self, job: TranscodeJob) -> str:
-        if job.task_id and self._message_alive(job.task_id):
-            return job.task_id
+    def _dispatch(self, job_id: uuid.UUID, task_id: str | None) -> str:
+        if task_id and self._message_alive(task_id):
+            return task_id
         message: dramatiq.Message[None] = dramatiq.Message(
-            queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(str(job.id),), kwargs={},
+            queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(str(job_id),), kwargs={},
             options={})
         sent = self.broker.enqueue(message)
         self.client.set(TASK_PREFIX + sent.message_id, sent.options["redis_message_id"],
@@ -100,6 +107,12 @@ class DramatiqQueue:
 
     async def check(self) -> None:
         await _off_loop(self.client.ping)
+
+    async def close(self) -> None:
+        """Close the broker and its Redis connection pool (the process is done with them)."""
+        self.broker.close()
+        self.client.close()
+        self.client.connection_pool.disconnect()
 
     async def stats(self) -> QueueStats:
         return await _off_loop(self._stats)

@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 
 from mpr.domain.errors import QueueError
 from mpr.domain.job import TranscodeJob
+from mpr.domain.pipeline import TranscodeSpec
 from mpr.domain.ports import Dispatch, QueueStats
 
 log = logging.getLogger(__name__)
-JobHandler = Callable[[uuid.UUID, str], Awaitable[object]]
+JobHandler = Callable[[TranscodeSpec, str], Awaitable[object]]
 
 
 class InProcessQueue:
@@ -24,7 +25,7 @@ class InProcessQueue:
     def __init__(self, concurrency: int) -> None:
         self._concurrency = concurrency
         self._queue: asyncio.PriorityQueue[tuple[int, int, uuid.UUID]] | None = None
-        self._queued: set[uuid.UUID] = set()
+        self._queued: dict[uuid.UUID, TranscodeSpec] = {}
         self._running: dict[uuid.UUID, asyncio.Task[object]] = {}
         self._workers: list[asyncio.Task[None]] = []
         self._seq = itertools.count()
@@ -46,16 +47,22 @@ class InProcessQueue:
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
 
-    async def dispatch(self, job: TranscodeJob) -> Dispatch:
+    async def close(self) -> None:
+        """Stop the workers if they run (what the process does on its way out)."""
+        await self.stop()
+
+    async def dispatch(self, spec: TranscodeSpec, priority: int = 0,
+                       previous: Dispatch | None = None) -> Dispatch:
         if self._queue is None:
             raise QueueError("the in-process queue is not running")
-        if job.id not in self._queued and job.id not in self._running:
-            self._queued.add(job.id)
-            self._queue.put_nowait((-job.priority, next(self._seq), job.id))
-        return Dispatch(task_id=f"inprocess:{job.id}")
+        job_id = spec.job_id
+        if job_id not in self._queued and job_id not in self._running:
+            self._queued[job_id] = spec
+            self._queue.put_nowait((-priority, next(self._seq), job_id))
+        return Dispatch(task_id=f"inprocess:{job_id}")
 
     async def cancel(self, job: TranscodeJob) -> None:
-        self._queued.discard(job.id)  # a queued entry no longer in the set is skipped
+        self._queued.pop(job.id, None)  # a queued entry no longer in the map is skipped
         task = self._running.get(job.id)
         if task is not None:
             task.cancel()
@@ -73,10 +80,10 @@ class InProcessQueue:
                     handler: JobHandler, worker_id: str) -> None:
         while True:
             _, _, job_id = await queue.get()
-            if job_id not in self._queued:
+            spec = self._queued.pop(job_id, None)
+            if spec is None:
                 continue
-            self._queued.discard(job_id)
-            task = asyncio.create_task(_run(handler, job_id, worker_id))
+            task = asyncio.create_task(_run(handler, spec, worker_id))
             self._running[job_id] = task
             try:
                 await asyncio.wait({task})
@@ -90,9 +97,9 @@ class InProcessQueue:
 
 
 
-async def _run(handler: JobHandler, job_id: uuid.UUID, worker_id: str) -> object:
+async def _run(handler: JobHandler, spec: TranscodeSpec, worker_id: str) -> object:
     try:
-        return await handler(job_id, worker_id)
+        return await handler(spec, worker_id)
     except Exception:
-        log.exception("job %s: worker %s crashed", job_id, worker_id)
+        log.exception("job %s: worker %s crashed", spec.job_id, worker_id)
         return None

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
-from datetime import datetime
-from typing import Any
-
 from mpr.adapters.sqlalchemy.models import AssetRow, JobRow, PresetRow
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
 from mpr.domain.job import JobStatus, TranscodeJob, Trim
 from mpr.domain.media import MediaInfo
-from mpr.domain.preset import TranscodePreset
+from mpr.domain.preset import PRESET_FIELDS, TranscodePreset
+from mpr.domain.preset_snapshot import preset_from_snapshot, preset_to_snapshot
 
-SNAPSHOT_VERSION = 1
-_PRESET_FIELDS = tuple(f.name for f in dataclasses.fields(TranscodePreset))
-_PRESET_SETTINGS = tuple(n for n in _PRESET_FIELDS if n != "id")
+_PRESET_SETTINGS = tuple(n for n in PRESET_FIELDS if n != "id")
 _JOB_SCALARS = ("output_filename", "output_path", "progress", "current_time", "speed", "eta",
-                "error_message", "output_asset_id", "task_id", "execution_arn", "priority",
+                "error_message", "output_asset_id", "task_id", "execution_arn", "callback_seq",
+                "priority",
                 "attempts", "worker_id", "heartbeat_at", "started_at", "completed_at",
-                "created_at", "updated_at")
+                "created_at", "updated_at", "created_by")
 _MEDIA_COLUMNS = ("duration", "container", "video_codec", "audio_codec", "width", "height",
                   "framerate", "bitrate")
 
@@ -71,27 +66,7 @@ def update_preset_row(row: PresetRow, preset: TranscodePreset) -> None:
 
 def preset_from_row(row: PresetRow) -> TranscodePreset:
     """The domain preset a row holds."""
-    return TranscodePreset(**{name: getattr(row, name) for name in _PRESET_FIELDS})
-
-
-def preset_to_snapshot(preset: TranscodePreset) -> dict[str, Any]:
-    """The preset as a JSON-ready dict, stored with each job."""
-    data: dict[str, Any] = {"version": SNAPSHOT_VERSION}
-    for name in _PRESET_FIELDS:
-        value = getattr(preset, name)
-        data[name] = value.isoformat() if isinstance(value, datetime) else value
-    data["id"] = str(preset.id)
-    return data
-
-
-def preset_from_snapshot(data: dict[str, Any]) -> TranscodePreset:
-    """The preset a job snapshot holds; unknown keys from newer versions are ignored."""
-    values = {name: data[name] for name in _PRESET_FIELDS if name in data}
-    values["id"] = uuid.UUID(values["id"])
-    for name in ("created_at", "updated_at"):
-        if values.get(name) is not None:
-            values[name] = datetime.fromisoformat(values[name])
-    return TranscodePreset(**values)
+    return TranscodePreset.restore(**{name: getattr(row, name) for name in PRESET_FIELDS})
 
 
 def job_to_row(job: TranscodeJob) -> JobRow:
@@ -106,6 +81,7 @@ def update_job_row(row: JobRow, job: TranscodeJob) -> None:
     row.source_asset_id, row.status = job.source_asset_id, job.status.value
     row.preset_id, row.preset_snapshot = job.preset.id, preset_to_snapshot(job.preset)
     row.trim_start, row.trim_end = job.trim.start, job.trim.end
+    row.warnings = list(job.warnings)
     for name in _JOB_SCALARS:
         setattr(row, name, getattr(job, name))
 
@@ -116,5 +92,6 @@ def job_from_row(row: JobRow) -> TranscodeJob:
         id=row.id, source_asset_id=row.source_asset_id,
         preset=preset_from_snapshot(row.preset_snapshot),
         trim=Trim(row.trim_start, row.trim_end), status=JobStatus(row.status),
-        version=row.version, **{name: getattr(row, name) for name in _JOB_SCALARS},
+        version=row.version, warnings=list(row.warnings or []),
+        **{name: getattr(row, name) for name in _JOB_SCALARS},
     )

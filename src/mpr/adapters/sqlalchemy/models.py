@@ -21,11 +21,13 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mpr.domain.asset import AssetStatus, Location
+from mpr.domain.identity import Role
 from mpr.domain.job import JobStatus
 
 NAMING_CONVENTION = {
@@ -121,12 +123,14 @@ class PresetRow(Base):
     video_preset: Mapped[str | None] = mapped_column(String(16))
     resolution: Mapped[str | None] = mapped_column(String(16))
     framerate: Mapped[float | None] = mapped_column(Float)
+    renditions: Mapped[str | None] = mapped_column(String(128))
     audio_codec: Mapped[str | None] = mapped_column(String(32))
     audio_bitrate: Mapped[str | None] = mapped_column(String(16))
     audio_channels: Mapped[int | None] = mapped_column(Integer)
     audio_samplerate: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(80))
 
     def __str__(self) -> str:
         return f"{self.name} (builtin)" if self.is_builtin else self.name
@@ -165,8 +169,10 @@ class JobRow(Base):
     speed: Mapped[float | None] = mapped_column(Float)
     eta: Mapped[float | None] = mapped_column(Float)
     error_message: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[str]] = mapped_column(JSON)
     task_id: Mapped[str | None] = mapped_column(String(255))
     execution_arn: Mapped[str | None] = mapped_column(String(2048))
+    callback_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     priority: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer)
     worker_id: Mapped[str | None] = mapped_column(String(255))
@@ -175,6 +181,7 @@ class JobRow(Base):
     completed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
     # Optimistic locking: an UPDATE of a row changed since it was read fails (no lost cancel).
     version: Mapped[int] = mapped_column(Integer)
 
@@ -182,3 +189,69 @@ class JobRow(Base):
 
     def __str__(self) -> str:
         return f"{self.output_filename} ({self.status}, {self.progress:.0f}%)"
+
+
+ACTOR_LENGTH = 80  # "user:<64-char name>" or "token:<name>"
+
+
+def _roles() -> str:
+    return f"role IN ({', '.join(repr(r.value) for r in Role)})"
+
+
+class UserRow(Base):
+    """A row of users: a person who signs in; only an argon2id hash of the password."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("username", name="uq_users_username"),
+                      CheckConstraint(_roles(), name="role"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TokenRow(Base):
+    """A row of api_tokens: only the SHA-256 of each token's secret."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("name", name="uq_api_tokens_name"),
+                      UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+                      CheckConstraint(_roles(), name="role"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+
+
+class SessionRow(Base):
+    """A row of sessions: one signed-in browser, keyed by the SHA-256 of its cookie."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_user_id", "user_id"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class DeletionRow(Base):
+    """A row of deletions: who removed which asset or preset, and when."""
+
+    __tablename__ = "deletions"
+    __table_args__ = (Index("ix_deletions_deleted_at", "deleted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[uuid.UUID]
+    name: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    deleted_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    deleted_at: Mapped[datetime]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mpr.adapters.sqlalchemy import mapping
@@ -16,7 +16,7 @@ from mpr.adapters.sqlalchemy.models import AssetRow, Base, JobRow, PresetRow
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
 from mpr.domain.errors import ConcurrentUpdate, Conflict, NotFound
 from mpr.domain.job import JobStatus, TranscodeJob
-from mpr.domain.ports import Page
+from mpr.domain.ports import AssetEntry, Page
 from mpr.domain.preset import TranscodePreset
 
 RowT = TypeVar("RowT", bound=Base)
@@ -94,6 +94,15 @@ class SqlAssetRepository(_SqlRepository):
         query = select(AssetRow.file_path).where(AssetRow.location == location.value)
         with db_errors():
             return set((await self._session.scalars(query)).all())
+
+    async def inventory(self, location: Location) -> Sequence[AssetEntry]:
+        """Every asset registered in a location, as (id, key, size, status), in any order."""
+        query = (select(AssetRow.id, AssetRow.file_path, AssetRow.file_size, AssetRow.status)
+                 .where(AssetRow.location == location.value))
+        with db_errors():
+            rows = (await self._session.execute(query)).all()
+        return [AssetEntry(row.id, row.file_path, row.file_size, AssetStatus(row.status))
+                for row in rows]
 
     async def list(self, page: Page, status: AssetStatus | None = None,
                    location: Location | None = None, search: str | None = None
@@ -177,7 +186,11 @@ class SqlJobRepository(_SqlRepository):
                  .execution_options(synchronize_session=False, populate_existing=True))
         with db_errors():
             row = (await self._session.scalars(query)).one_or_none()
-        return None if row is None else mapping.job_from_row(row)
+        if row is None:
+            return None
+        job = mapping.job_from_row(row)
+        job.record_started()
+        return job
 
     async def heartbeat(self, job_id: uuid.UUID, worker_id: str, now: datetime) -> bool:
         """Touch heartbeat_at only (no version bump); False when the job is no longer this
@@ -207,6 +220,14 @@ class SqlJobRepository(_SqlRepository):
                                            JobRow.status.in_(_ACTIVE))
         with db_errors():
             return int(await self._session.scalar(query) or 0)
+
+    async def delete_ended(self, statuses: Collection[JobStatus]) -> int:
+        """Delete the jobs in these statuses, never active ones; how many went."""
+        ended = [s.value for s in statuses if not s.is_active]
+        query = (delete(JobRow).where(JobRow.status.in_(ended)).returning(JobRow.id)
+                 .execution_options(synchronize_session=False))
+        with db_errors():
+            return len((await self._session.scalars(query)).all())
 
     async def output_path_taken(self, output_path: str) -> bool:
         """True when an active or completed job writes that output key."""

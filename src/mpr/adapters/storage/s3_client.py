@@ -80,6 +80,8 @@ def storage_error(error: Exception, action: str, bucket: str, endpoint: str) -> 
         reason = f"{where} refused it: {code} {message}".rstrip()
     elif isinstance(error, BotoCoreError):
         reason = f"{where}: {error}"
+    elif isinstance(error, OSError):  # a local file's error: its text would name the path
+        reason = f"{type(error).__name__}: {error.strerror or 'cannot read the local file'}"
     else:
         reason = f"{where}: {type(error).__name__}: {error}"
     return StorageError(f"cannot {action}: {reason}")

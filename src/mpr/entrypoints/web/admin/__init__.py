@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import unquote
 
 from litestar import asgi
@@ -10,36 +9,28 @@ from litestar.handlers.asgi_handlers import ASGIRouteHandler
 from litestar.types import Receive, Scope, Send
 from sqladmin import Admin
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
 
 from mpr.bootstrap import Services
-from mpr.entrypoints.web.admin.auth import PasswordLogin
+from mpr.entrypoints.web.admin.gate import AdminGate
 from mpr.entrypoints.web.admin.views import bound_views
 
 PATH = "/admin"
-DISABLED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>MPR admin disabled</title><link rel="stylesheet" href="/static/ui/app.css"></head>
-<body class="notice"><main><h1>The MPR admin is disabled</h1>
-<p>No admin password is set. Start MPR with <code>MPR_ADMIN_PASSWORD</code> (and optionally
-<code>MPR_ADMIN_USERNAME</code>, default <code>{user}</code>) in the environment to enable it,
-for example:</p><pre>MPR_ADMIN_PASSWORD='a long secret' mpr serve</pre>
-<p><a href="/">Back to the timeline</a></p></main></body></html>"""
 
 
 def admin_app(services: Services) -> ASGIApp:
-    """sqladmin behind the login, or a page saying how to enable it when no password is set."""
-    settings = services.settings
-    if settings.admin_password is None or not settings.admin_password.get_secret_value():
-        page = DISABLED.format(user=escape(settings.admin_username))
-        return HTMLResponse(page, status_code=503)
-    app = Starlette()
-    login = PasswordLogin(settings.admin_username, settings.admin_password.get_secret_value())
-    admin = Admin(app, session_maker=services.container.infra.sessions(), base_url=PATH,
-                  title="MPR admin", authentication_backend=login)
+    """sqladmin behind the gate: MPR's users with the admin role, CSRF tokens, POST actions."""
+    # sqladmin keeps its flash messages in a signed cookie; it carries no identity.
+    flash = Middleware(SessionMiddleware, secret_key=services.access.secret.hex(),
+                       session_cookie="mpr_admin_flash", path=PATH, same_site="strict")
+    app = Starlette(middleware=[flash])
+    admin = Admin(app, session_maker=services.admin.sessions, base_url=PATH,
+                  title="MPR admin")
     for view in bound_views(services):
         admin.add_view(view)
-    return app
+    return AdminGate(app, services)
 
 
 def admin_mount(services: Services) -> ASGIRouteHandler:

@@ -13,13 +13,14 @@ from starlette.responses import RedirectResponse, Response
 from wtforms import FloatField, Form, StringField
 from wtforms.validators import Optional
 
-from mpr.adapters.sqlalchemy.models import AssetRow, JobRow, PresetRow
 from mpr.application.assets import AssetChanges
-from mpr.application.presets import EDITABLE_FIELDS, PresetFields
+from mpr.application.presets import PresetFields
 from mpr.bootstrap import Services
+from mpr.bootstrap.admin import AssetRow, DeletionRow, JobRow, PresetRow
 from mpr.domain.asset import AssetStatus, Location
 from mpr.domain.errors import MprError
 from mpr.domain.job import JobStatus
+from mpr.domain.preset import EDITABLE_FIELDS
 
 
 def _choices(enum: Sequence[Any]) -> list[tuple[str, str]]:
@@ -85,16 +86,13 @@ class PresetAdmin(_MprView, model=PresetRow):
     column_list: ClassVar[list[Any]] = [
         PresetRow.name, PresetRow.is_builtin, PresetRow.container, PresetRow.video_codec,
         PresetRow.resolution, PresetRow.video_crf, PresetRow.audio_codec,
-        PresetRow.audio_bitrate]
+        PresetRow.audio_bitrate, PresetRow.created_by]
     column_searchable_list: ClassVar[list[Any]] = [PresetRow.name, PresetRow.description]
     column_sortable_list: ClassVar[list[Any]] = [
         PresetRow.name, PresetRow.container, PresetRow.video_codec, PresetRow.is_builtin]
     column_default_sort: ClassVar[list[tuple[Any, bool]]] = [(PresetRow.name, False)]
     column_filters: ClassVar[list[Any]] = [BooleanFilter(PresetRow.is_builtin)]
-    form_columns: ClassVar[list[str]] = [
-        "name", "description", "container", "video_codec", "video_bitrate", "video_crf",
-        "video_preset", "resolution", "framerate", "audio_codec", "audio_bitrate",
-        "audio_channels", "audio_samplerate"]
+    form_columns: ClassVar[list[str]] = list(EDITABLE_FIELDS)
     form_overrides: ClassVar[dict[str, Any]] = {"description": StringField,
                                                  "framerate": FloatField}
     form_args: ClassVar[dict[str, Any]] = {"framerate": {"validators": [Optional()]}}
@@ -137,8 +135,8 @@ class JobAdmin(_MprView, model=JobRow):
     can_create = can_edit = can_delete = False
     column_list: ClassVar[list[Any]] = [
         JobRow.output_filename, JobRow.status, JobRow.progress, JobRow.speed, JobRow.attempts,
-        JobRow.priority, JobRow.trim_start, JobRow.trim_end, JobRow.created_at,
-        JobRow.completed_at]
+        JobRow.priority, JobRow.trim_start, JobRow.trim_end, JobRow.created_by,
+        JobRow.created_at, JobRow.completed_at]
     column_details_exclude_list: ClassVar[list[Any]] = [JobRow.version]
     column_searchable_list: ClassVar[list[Any]] = [JobRow.output_filename,
                                                    JobRow.error_message]
@@ -177,7 +175,17 @@ class JobAdmin(_MprView, model=JobRow):
         return RedirectResponse(back, status_code=302)
 
 
-ADMIN_VIEWS: tuple[type[_MprView], ...] = (AssetAdmin, PresetAdmin, JobAdmin)
+class DeletionAdmin(_MprView, model=DeletionRow):
+    column_labels: ClassVar[dict[Any, str]] = _labels(DeletionRow)
+    name, name_plural, icon = "Deletion", "Deletions", "fa-solid fa-trash-can"
+    can_create = can_edit = can_delete = False
+    column_list: ClassVar[list[Any]] = [DeletionRow.kind, DeletionRow.name,
+                                        DeletionRow.deleted_by, DeletionRow.deleted_at]
+    column_searchable_list: ClassVar[list[Any]] = [DeletionRow.name, DeletionRow.deleted_by]
+    column_default_sort: ClassVar[list[tuple[Any, bool]]] = [(DeletionRow.deleted_at, True)]
+
+
+ADMIN_VIEWS: tuple[type[_MprView], ...] = (AssetAdmin, PresetAdmin, JobAdmin, DeletionAdmin)
 
 
 def bound_views(services: Services) -> list[type[ModelView]]:

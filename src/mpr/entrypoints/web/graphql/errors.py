@@ -4,29 +4,56 @@ from __future__ import annotations
 
 import logging
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
+from strawberry.types.execution import PreExecutionError
 
 from mpr.domain.errors import InfrastructureError, MprError
 
 log = logging.getLogger(__name__)
 
+INTERNAL_MESSAGE = "internal error; the server log has the details"
 
-def to_graphql_error(error: GraphQLError) -> GraphQLError:
-    """Keep the message of MPR and GraphQL errors and add extensions.code; hide the rest."""
+
+def to_graphql_error(error: GraphQLError, *, executing: bool = True) -> GraphQLError:
+    """Keep the message of MPR and GraphQL errors and add extensions.code; hide the rest.
+
+    `executing` is False for errors found before execution (parsing, validation): with it
+    True, an error at no path is graphql-core refusing the variables (BAD_USER_INPUT).
+    """
     original = error.original_error
-    if original is None:
-        code = (error.extensions or {}).get("code", "GRAPHQL_VALIDATION_FAILED")
-        return _with(error, error.message, code)
     if isinstance(original, MprError):
         if isinstance(original, InfrastructureError):
             log.warning("GraphQL %s: %s", ".".join(map(str, error.path or [])), original)
-        return _with(error, str(original), original.code)
-    log.error("unexpected error in GraphQL %s", error.path, exc_info=original)
-    return _with(error, "internal error; the server log has the details", "INTERNAL")
+        return with_code(error, str(original), original.code)
+    if _refused_request(error, executing):
+        return with_code(error, error.message, _request_code(error, executing))
+    log.error("unexpected error in GraphQL %s", error.path, exc_info=original or error)
+    return with_code(error, INTERNAL_MESSAGE, "INTERNAL")
 
 
-def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
+def _refused_request(error: GraphQLError, executing: bool) -> bool:
+    """graphql-core refusing the document or its variables, not a resolver failing."""
+    original = error.original_error
+    own = original is None or isinstance(original, GraphQLError)
+    if not executing:
+        return own
+    return error.path is None and (own or isinstance(original, (TypeError, ValueError)))
+
+
+def _request_code(error: GraphQLError, executing: bool) -> str:
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    if not executing:
+        return "GRAPHQL_VALIDATION_FAILED"
+    log.info("refused GraphQL variables: %s", error.message)
+    return "BAD_USER_INPUT"
+
+
+def with_code(error: GraphQLError, message: str, code: str) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path,
                         extensions={**(error.extensions or {}), "code": code})
@@ -34,6 +61,13 @@ def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
 
 class DomainErrors(MaskErrors):
     """A schema extension that passes every error of a result through to_graphql_error."""
+
+    def _process_result(self, result: object) -> None:
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if errors:
+            executing = not isinstance(result, PreExecutionError)
+            result.errors = [to_graphql_error(e, executing=executing)  # type: ignore[attr-defined]
+                             for e in errors]
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [to_graphql_error(e) for e in errors]

@@ -50,6 +50,7 @@ class PresetInput:
     video_preset: str | None = strawberry.UNSET
     resolution: str | None = strawberry.UNSET
     framerate: float | None = strawberry.UNSET
+    renditions: str | None = strawberry.UNSET
     audio_codec: str | None = strawberry.UNSET
     audio_bitrate: str | None = strawberry.UNSET
     audio_channels: int | None = strawberry.UNSET

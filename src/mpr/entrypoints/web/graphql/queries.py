@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from mpr.application.authorization import Permission
 from mpr.entrypoints.web.graphql.context import Info
+from mpr.entrypoints.web.graphql.permissions import guard
 from mpr.entrypoints.web.graphql.types import AssetType, JobType, PresetType, SystemStatusType
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Assets, newest first; status: pending, ready or error")
+    @strawberry.field(**guard(Permission.READ),
+                      description="Assets, newest first; status: pending, ready, error or missing")
     async def assets(self, info: Info, status: str | None = None, location: str | None = None,
                      search: str | None = None, limit: int = 50, offset: int = 0
                      ) -> list[AssetType]:
@@ -18,11 +21,12 @@ class Query:
                                                            offset)
         return [AssetType.from_domain(a) for a in found]
 
-    @strawberry.field
+    @strawberry.field(**guard(Permission.READ))
     async def asset(self, info: Info, id: strawberry.ID) -> AssetType:
         return AssetType.from_domain(await info.context.services.queries.asset(id))
 
-    @strawberry.field(description="Jobs, newest first; status: pending, processing, "
+    @strawberry.field(**guard(Permission.READ),
+                      description="Jobs, newest first; status: pending, processing, "
                                   "completed, failed or cancelled")
     async def jobs(self, info: Info, status: str | None = None,
                    source_asset_id: strawberry.ID | None = None, limit: int = 50,
@@ -31,19 +35,20 @@ class Query:
             status, str(source_asset_id) if source_asset_id else None, limit, offset)
         return [JobType.from_domain(j) for j in found]
 
-    @strawberry.field
+    @strawberry.field(**guard(Permission.READ))
     async def job(self, info: Info, id: strawberry.ID) -> JobType:
         return JobType.from_domain(await info.context.services.queries.job(id))
 
-    @strawberry.field(description="Presets, builtin first, then by name")
+    @strawberry.field(**guard(Permission.READ),
+                      description="Presets, builtin first, then by name")
     async def presets(self, info: Info, limit: int = 100, offset: int = 0) -> list[PresetType]:
         found = await info.context.services.queries.presets(limit, offset)
         return [PresetType.from_domain(p) for p in found]
 
-    @strawberry.field
+    @strawberry.field(**guard(Permission.READ))
     async def preset(self, info: Info, id: strawberry.ID) -> PresetType:
         return PresetType.from_domain(await info.context.services.queries.preset(id))
 
-    @strawberry.field
+    @strawberry.field(**guard(Permission.READ))
     async def system_status(self, info: Info) -> SystemStatusType:
         return SystemStatusType.from_domain(await info.context.services.system_status())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from mpr.entrypoints.web.graphql.access import AccessMutation, AccessQuery
+from mpr.entrypoints.web.graphql.documents import document_extensions
 from mpr.entrypoints.web.graphql.errors import DomainErrors
 from mpr.entrypoints.web.graphql.mutations import Mutation
 from mpr.entrypoints.web.graphql.queries import Query
@@ -25,6 +25,7 @@ class Schema(strawberry.Schema):
 
 def make_schema() -> strawberry.Schema:
     # Clients send the same few documents over and over: parse and validate each once.
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                  extensions=[DomainErrors, partial(ParserCache, maxsize=DOCUMENT_CACHE_SIZE),
-                              partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE)])
+    query = merge_types("Query", (Query, AccessQuery))
+    mutation = merge_types("Mutation", (Mutation, AccessMutation))
+    return Schema(query=query, mutation=mutation, subscription=Subscription,
+                  extensions=[DomainErrors, *document_extensions(DOCUMENT_CACHE_SIZE)])

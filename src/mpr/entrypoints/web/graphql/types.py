@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import strawberry
 from strawberry.scalars import JSON
 
+from mpr.application.authorization import Permission
 from mpr.application.scan_media import ScanResult
 from mpr.application.system_status import ComponentHealth, SystemStatusReport
 from mpr.domain.asset import MediaAsset
 from mpr.domain.job import TranscodeJob
+from mpr.domain.ladder import CMAF, LADDER_CONTAINERS, dash_manifest
+from mpr.domain.media import extension_of
+from mpr.domain.package import MANIFEST_EXTENSIONS
 from mpr.domain.preset import TranscodePreset
+from mpr.entrypoints.web.graphql.permissions import requires
+
+
+def package_member_url(asset_id: str, member: str) -> str:
+    """Where the media route serves one object of an asset's package."""
+    return f"/media/assets/{asset_id}/package/{quote(member)}"
 
 
 @strawberry.type(name="MediaAsset")
@@ -42,6 +54,21 @@ class AssetType:
     def media_url(self) -> str:
         return f"/media/assets/{self.id}"
 
+    @strawberry.field(description="WebVTT mapping time ranges to tiles of the video's "
+                                  "storyboard sprite sheet (made once, cached); null "
+                                  "without video")
+    def storyboard_url(self) -> str | None:
+        if self.status != "ready" or not self.video_codec or not self.width or not self.duration:
+            return None
+        return f"/media/assets/{self.id}/storyboard.vtt"
+
+    @strawberry.field(description="the manifest a streaming player loads, for the main "
+                                  "playlist of a ladder's package; null for a single file")
+    def stream_url(self) -> str | None:
+        if extension_of(self.file_path) not in MANIFEST_EXTENSIONS:
+            return None
+        return package_member_url(str(self.id), self.file_path.rpartition("/")[2])
+
     @classmethod
     def from_domain(cls, a: MediaAsset) -> AssetType:
         m = a.media
@@ -67,20 +94,19 @@ class PresetType:
     video_preset: str | None
     resolution: str | None
     framerate: float | None
+    renditions: str | None = strawberry.field(
+        description="a ladder's renditions, highest first: 1920x1080@5000k,1280x720@2800k")
     audio_codec: str | None
     audio_bitrate: str | None
     audio_channels: int | None
     audio_samplerate: int | None
+    created_by: str | None = strawberry.field(description="who made it: user:NAME or token:NAME")
 
     @classmethod
     def from_domain(cls, p: TranscodePreset) -> PresetType:
-        return cls(id=strawberry.ID(str(p.id)), name=p.name, description=p.description,
-                   is_builtin=p.is_builtin, container=p.container, video_codec=p.video_codec,
-                   video_bitrate=p.video_bitrate, video_crf=p.video_crf,
-                   video_preset=p.video_preset, resolution=p.resolution,
-                   framerate=p.framerate, audio_codec=p.audio_codec,
-                   audio_bitrate=p.audio_bitrate, audio_channels=p.audio_channels,
-                   audio_samplerate=p.audio_samplerate)
+        """Every field of this type but the id is the preset's field of the same name."""
+        shown = {f.name: getattr(p, f.name) for f in dataclasses.fields(cls) if f.name != "id"}
+        return cls(id=strawberry.ID(str(p.id)), **shown)
 
 
 @strawberry.type(name="TranscodeJob")
@@ -101,6 +127,7 @@ class JobType:
     speed: float | None
     eta: float | None
     error_message: str | None
+    warnings: list[str]
     task_id: str | None
     execution_arn: str | None
     priority: int
@@ -109,10 +136,20 @@ class JobType:
     updated_at: datetime
     started_at: datetime | None
     completed_at: datetime | None
+    created_by: str | None = strawberry.field(description="who made it: user:NAME or token:NAME")
 
     @strawberry.field(description="URL that plays the output once the job completed")
     def output_url(self) -> str | None:
         return f"/media/assets/{self.output_asset_id}" if self.output_asset_id else None
+
+    @strawberry.field(description="the manifest a streaming player loads once a ladder job "
+                                  "completed (CMAF: its DASH MPD); null for other jobs")
+    def stream_url(self) -> str | None:
+        if not self.output_asset_id or self.preset.container not in LADDER_CONTAINERS:
+            return None
+        master = self.output_path.rpartition("/")[2]
+        member = dash_manifest(master) if self.preset.container == CMAF else master
+        return package_member_url(str(self.output_asset_id), member)
 
     @classmethod
     def from_domain(cls, j: TranscodeJob) -> JobType:
@@ -124,10 +161,11 @@ class JobType:
                    trim_end=j.trim.end, output_filename=j.output_filename,
                    output_path=j.output_path, output_asset_id=out, status=j.status.value,
                    progress=round(j.progress, 2), current_time=j.current_time, speed=j.speed,
-                   eta=j.eta, error_message=j.error_message, task_id=j.task_id,
-                   execution_arn=j.execution_arn, priority=j.priority, attempts=j.attempts,
+                   eta=j.eta, error_message=j.error_message, warnings=list(j.warnings),
+                   task_id=j.task_id, execution_arn=j.execution_arn, priority=j.priority,
+                   attempts=j.attempts,
                    created_at=j.created_at, updated_at=j.updated_at, started_at=j.started_at,
-                   completed_at=j.completed_at)
+                   completed_at=j.completed_at, created_by=j.created_by)
 
 
 @strawberry.type
@@ -135,10 +173,20 @@ class ScanResultType:
     found: int
     registered: int
     skipped: int
+    missing: int = strawberry.field(
+        description="Registered sources whose file is not in the store (status missing)")
+    restored: int = strawberry.field(
+        description="Missing sources whose file came back (same key and size): ready again")
 
     @classmethod
     def from_domain(cls, r: ScanResult) -> ScanResultType:
-        return cls(found=r.found, registered=r.registered, skipped=r.skipped)
+        return cls(found=r.found, registered=r.registered, skipped=r.skipped,
+                   missing=r.missing, restored=r.restored)
+
+
+@strawberry.type
+class ClearResult:
+    removed: int = strawberry.field(description="how many jobs went")
 
 
 @strawberry.type
@@ -151,7 +199,8 @@ class DeleteResult:
 class ComponentStatus:
     name: str
     ok: bool
-    detail: str
+    detail: str | None = strawberry.field(permission_classes=[requires(Permission.SYSTEM_DETAILS)],
+                                          description="where it is (paths, URLs): admins only")
 
     @classmethod
     def from_domain(cls, c: ComponentHealth) -> ComponentStatus:

@@ -1,4 +1,5 @@
-"""Media over HTTP: byte ranges for players (seeking), presigned redirects, thumbnails."""
+"""Media over HTTP: byte ranges for players (seeking), presigned redirects, thumbnails, and
+the members of a ladder's package (playlists, segments) read through MPR from either store."""
 
 from __future__ import annotations
 
@@ -6,17 +7,25 @@ import mimetypes
 import re
 from urllib.parse import quote
 
-from litestar import Request, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
-from litestar.response import File, Redirect, Stream
+from litestar.response import Redirect, Stream
 from litestar.status_codes import HTTP_206_PARTIAL_CONTENT, HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE
 
 from mpr.application.media_access import ByteRange, MediaHandle
+from mpr.domain.media import extension_of
+from mpr.domain.package import MANIFEST_EXTENSIONS
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_MAX_DIGITS = 18  # a position written with more digits lies past the end of any object
+_PAST_ANY_END = 10**_MAX_DIGITS
 _PRIVATE = "private, max-age=300"
+# Types players insist on (mimetypes knows few of them); a manifest must not be cached long.
+STREAMING_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "mpd": "application/dash+xml",
+                   "ts": "video/mp2t", "m4s": "video/iso.segment", "vtt": "text/vtt"}
+_MANIFEST_CACHE = "private, max-age=5"
 
 
 @get("/media/assets/{asset_id:str}", include_in_schema=False)
@@ -27,10 +36,36 @@ async def asset_media(request: Request[object, object, State], state: State,
     handle = await state.services.media.open(asset_id)
     if handle.remote_url is not None:
         return Redirect(handle.remote_url, status_code=307)
-    headers = {"Accept-Ranges": "bytes", "Cache-Control": _PRIVATE,
-               "Content-Disposition": _disposition(handle.asset.filename, download),
+    if handle.package_main is not None:  # relative URIs in it must resolve under the package
+        return Redirect(package_url(asset_id, handle.package_main), status_code=307)
+    return await _serve(request, handle, download)
+
+
+@get("/media/assets/{asset_id:str}/package/{path:path}", include_in_schema=False)
+async def asset_package_member(request: Request[object, object, State], state: State,
+                               asset_id: FromPath[str], path: FromPath[str]) -> Stream:
+    """One object of the package the asset heads, with Range support, from either store."""
+    handle = await state.services.media.open_member(asset_id, path.lstrip("/"))
+    return await _serve(request, handle, download=False)
+
+
+def package_url(asset_id: str, member: str) -> str:
+    """Where a package member is served: its path under the asset's package route."""
+    return f"/media/assets/{quote(asset_id)}/package/{quote(member)}"
+
+
+async def _serve(request: Request[object, object, State], handle: MediaHandle,
+                 download: bool) -> Stream:
+    manifest = extension_of(handle.name) in MANIFEST_EXTENSIONS
+    headers = {"Accept-Ranges": "bytes",
+               "Cache-Control": _MANIFEST_CACHE if manifest else _PRIVATE,
+               "Content-Disposition": _disposition(handle.name, download),
                "X-Content-Type-Options": "nosniff"}
-    byte_range = parse_range(request.headers.get("range"), handle.size)
+    try:
+        byte_range = parse_range(request.headers.get("range"), handle.size)
+    except HTTPException:
+        await handle.close()
+        raise
     if byte_range is None:
         headers["Content-Length"] = str(handle.size)
         return Stream(handle.stream(), media_type=_media_type(handle), headers=headers)
@@ -42,11 +77,29 @@ async def asset_media(request: Request[object, object, State], state: State,
 
 @get("/media/assets/{asset_id:str}/thumbnail", include_in_schema=False)
 async def asset_thumbnail(state: State, asset_id: FromPath[str], t: FromQuery[float] = 0.0,
-                          w: FromQuery[int] = 160) -> File:
-    """A JPEG frame of the asset at t seconds, made by ffmpeg once and cached."""
+                          w: FromQuery[int] = 160) -> Response[bytes]:
+    """A JPEG frame of the asset near t seconds (on the asset's grid), made once and cached.
+
+    The small file is read at once, before another request can evict it from the cache."""
     path = await state.services.media.thumbnail(asset_id, t, w)
-    return File(path, media_type="image/jpeg", content_disposition_type="inline",
-                headers={"Cache-Control": "public, max-age=86400"})
+    return Response(path.read_bytes(), media_type="image/jpeg",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+@get("/media/assets/{asset_id:str}/storyboard.vtt", include_in_schema=False)
+async def asset_storyboard(state: State, asset_id: FromPath[str]) -> Response[str]:
+    """The storyboard's WebVTT: each time range's tile in the sprite sheet beside it."""
+    text = await state.services.media.storyboard_vtt(asset_id, "storyboard.jpg")
+    return Response(text, media_type="text/vtt; charset=utf-8",
+                    headers={"Cache-Control": _PRIVATE})
+
+
+@get("/media/assets/{asset_id:str}/storyboard.jpg", include_in_schema=False)
+async def asset_storyboard_sprite(state: State, asset_id: FromPath[str]) -> Response[bytes]:
+    """The storyboard's sprite sheet, made once in one ffmpeg pass and cached."""
+    path = await state.services.media.storyboard_sprite(asset_id)
+    return Response(path.read_bytes(), media_type="image/jpeg",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:
@@ -60,10 +113,10 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if first == "" and last == "":
         return None
     if first == "":  # the last N bytes
-        start, end = max(0, size - int(last)), size - 1
+        start, end = max(0, size - _position(last)), size - 1
     else:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
+        start = _position(first)
+        end = min(_position(last), size - 1) if last else size - 1
     if start >= size or start > end or size == 0:
         raise HTTPException(status_code=HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
                             headers={"Content-Range": f"bytes */{size}"},
@@ -71,9 +124,15 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, end)
 
 
+def _position(digits: str) -> int:
+    """A byte position; one too long to convert (thousands of digits) is past any end."""
+    return _PAST_ANY_END if len(digits) > _MAX_DIGITS else int(digits)
+
+
 def _media_type(handle: MediaHandle) -> str:
-    guessed, _ = mimetypes.guess_type(handle.asset.filename)
-    return guessed or "application/octet-stream"
+    streaming = STREAMING_TYPES.get(extension_of(handle.name))
+    guessed, _ = mimetypes.guess_type(handle.name)
+    return streaming or guessed or "application/octet-stream"
 
 
 def _disposition(filename: str, download: bool) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import File
+from litestar.response import File, Redirect
+
+from mpr.entrypoints.web.ui.access import connection_caller
 
 WEB = Path(__file__).resolve().parent.parent
 STATIC = WEB / "static"
@@ -18,8 +21,10 @@ _NO_STORE = {"Cache-Control": "no-cache"}
 
 
 @get("/", include_in_schema=False)
-async def timeline() -> File:
-    """The Timeline UI (a static page; its modules talk to /graphql)."""
+async def timeline(request: Request[Any, Any, Any]) -> File | Redirect:
+    """The Timeline UI (a static page; its modules talk to /graphql); first, the sign-in."""
+    if not (await connection_caller(request)).principal.authenticated:
+        return Redirect("/login", status_code=303)
     return File(TEMPLATES / "index.html", media_type="text/html",
                 content_disposition_type="inline", headers=_NO_STORE)
 

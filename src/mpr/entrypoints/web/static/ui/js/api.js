@@ -1,10 +1,16 @@
 // The GraphQL documents the Timeline UI uses.
-import { gql } from "./gql.js";
+import { gql, gqlPartial } from "./gql.js";
 
 const ASSET_FIELDS = `id filename status errorMessage location fileSize duration container
-  videoCodec audioCodec width height framerate bitrate comments tags mediaUrl`;
-export const JOB_FIELDS = `id status progress speed eta currentTime errorMessage outputFilename
-  outputAssetId outputUrl sourceAssetId trimStart trimEnd attempts createdAt preset { name }`;
+  videoCodec audioCodec width height framerate bitrate comments tags mediaUrl streamUrl
+  storyboardUrl`;
+export const JOB_FIELDS = `id status progress speed eta currentTime errorMessage warnings outputFilename
+  outputAssetId outputUrl streamUrl sourceAssetId trimStart trimEnd attempts createdAt startedAt
+  completedAt preset { name }`;
+
+export async function whoAmI() {
+  return (await gql("query { me { kind name role permissions } }")).me;
+}
 
 export async function listAssets({ search, status, location }) {
   const data = await gql(
@@ -17,11 +23,13 @@ export async function listAssets({ search, status, location }) {
 }
 
 export async function scanMedia() {
-  return (await gql("mutation { scanMediaFolder { found registered skipped } }")).scanMediaFolder;
+  return (await gql("mutation { scanMediaFolder { found registered skipped missing restored } }")).scanMediaFolder;
 }
 
 export async function listPresets() {
-  return (await gql("query { presets { id name description isBuiltin container videoCodec resolution } }")).presets;
+  const fields = `id name description isBuiltin container videoCodec videoBitrate videoCrf videoPreset
+    resolution framerate audioCodec audioBitrate audioChannels audioSamplerate`;
+  return (await gql(`query { presets { ${fields} } }`)).presets;
 }
 
 export async function updateComments(id, comments) {
@@ -42,12 +50,43 @@ export async function createJob(input) {
   return data.createJob;
 }
 
-export async function listJobs(status) {
+export async function listJobs(status, limit = 50) {
   const data = await gql(
-    `query($status: String) { jobs(status: $status, limit: 50) { ${JOB_FIELDS} } }`,
-    { status: status || null },
+    `query($status: String, $limit: Int!) { jobs(status: $status, limit: $limit) { ${JOB_FIELDS} } }`,
+    { status: status || null, limit },
   );
   return data.jobs;
+}
+
+export async function clearFinishedJobs(status) {
+  const data = await gql("mutation($status: String) { clearFinishedJobs(status: $status) { removed } }",
+    { status: status || null });
+  return data.clearFinishedJobs.removed;
+}
+
+export async function deleteAsset(id) {
+  return (await gql("mutation($id: ID!) { deleteAsset(id: $id) { ok } }", { id })).deleteAsset;
+}
+
+const BATCH = 25; // below the server's alias limit
+
+// Assets by id, in batches of aliased lookups; a deleted one maps to null.
+export async function assetsByIds(ids) {
+  const found = new Map();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const batch = ids.slice(i, i + BATCH);
+    const fields = batch.map((id, n) => `a${n}: asset(id: ${JSON.stringify(id)}) { ${ASSET_FIELDS} }`);
+    let { data } = await gqlPartial(`query { ${fields.join(" ")} }`);
+    // asset() is non-null: one unknown id nulls the whole answer, so ask one by one then
+    if (!data) data = Object.fromEntries(await Promise.all(batch.map(async (id, n) =>
+      [`a${n}`, (await gqlPartial(`query { a: asset(id: ${JSON.stringify(id)}) { ${ASSET_FIELDS} } }`)).data?.a])));
+    batch.forEach((id, n) => found.set(id, data[`a${n}`] ?? null));
+  }
+  return found;
+}
+
+export async function getAsset(id) {
+  return (await assetsByIds([id])).get(id);
 }
 
 export async function jobAction(action, id) {

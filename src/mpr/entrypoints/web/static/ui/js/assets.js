@@ -3,8 +3,13 @@ import { listAssets, scanMedia } from "./api.js";
 import { $, debounce, h, say } from "./dom.js";
 import { formatBytes, formatDuration } from "./format.js";
 
+export const MISSING_HINT = "Its file is gone from the input folder: put the same file back and press Scan.";
+
+const statusHint = (asset) => (asset.status === "missing" ? MISSING_HINT : asset.errorMessage || asset.status);
+
 export class AssetList {
-  constructor(root, { onSelect, onError }) {
+  constructor(root, { onSelect, onError, onChanged = () => {} }) {
+    this.onChanged = onChanged;
     this.root = root;
     this.list = $("#asset-list", root);
     this.status = $("#scan-result", root);
@@ -34,11 +39,16 @@ export class AssetList {
   }
 
   async load() {
+    // Answers can arrive out of order (a slow one for older filters after a quick one for
+    // the new): only the answer to the latest request is shown.
+    const request = (this.requests = (this.requests || 0) + 1);
     try {
-      this.assets = await listAssets(this.filters());
+      const assets = await listAssets(this.filters());
+      if (request !== this.requests) return;
+      this.assets = assets;
       this.render();
     } catch (error) {
-      this.onError(error);
+      if (request === this.requests) this.onError(error);
     }
   }
 
@@ -48,8 +58,12 @@ export class AssetList {
     say(this.status, "Scanning the input folder…", "info", 0);
     try {
       const result = await scanMedia();
-      say(this.status, `Found ${result.found}, registered ${result.registered} new, ${result.skipped} known.`, "ok");
+      const presence = [result.missing ? `${result.missing} missing` : "",
+        result.restored ? `${result.restored} back` : ""].filter(Boolean).join(", ");
+      say(this.status, `Found ${result.found}, registered ${result.registered} new, ${result.skipped} known`
+        + (presence ? `; ${presence}.` : "."), result.missing ? "info" : "ok", result.missing ? 10000 : 4000);
       await this.load();
+      this.onChanged();
     } catch (error) {
       say(this.status, error.message, "error", 8000);
     } finally {
@@ -73,21 +87,23 @@ export class AssetList {
         dataset: { id: asset.id }, onclick: () => this.select(asset.id),
       },
       h("span", { class: "asset-name", title: asset.filename }, asset.filename),
-      h("span", { class: `badge status-${asset.status}` }, asset.status),
+      h("span", { class: `badge status-${asset.status}`, title: statusHint(asset) }, asset.status),
       h("span", { class: "asset-facts" },
         h("span", {}, formatDuration(asset.duration)),
         h("span", {}, codecs),
         h("span", {}, resolution),
         h("span", {}, formatBytes(asset.fileSize))),
-      asset.errorMessage ? h("span", { class: "asset-error" }, asset.errorMessage) : null));
+      asset.errorMessage ? h("span", { class: "asset-error" }, asset.errorMessage) : null,
+      asset.status === "missing" ? h("span", { class: "asset-missing" }, MISSING_HINT) : null));
   }
 
-  select(id) {
+  // Select by id; `known` shows an asset the current filters leave out (a deep link's).
+  select(id, known = null) {
     this.selectedId = id;
     for (const button of this.list.querySelectorAll("button.asset")) {
       button.setAttribute("aria-pressed", button.dataset.id === id ? "true" : "false");
     }
-    const asset = this.assets.find((a) => a.id === id);
+    const asset = this.assets.find((a) => a.id === id) ?? known;
     if (asset) this.onSelect(asset);
   }
 

@@ -1,13 +1,21 @@
 // The selected asset: player, timeline, numeric in/out, preset choice, job creation, comments.
 import { createJob, listPresets, updateComments } from "./api.js";
+import { MISSING_HINT } from "./assets.js";
 import { $, h, say } from "./dom.js";
 import { formatBytes, formatTime, parseTime } from "./format.js";
+import { Playback } from "./player.js";
+import { fitting, summarize } from "./presets.js";
 import { Timeline } from "./timeline.js";
+
+const MIN_SEGMENT = 0.5; // seconds: a shorter cut is a slip of the handle, not a wanted job
 
 export class Editor {
   constructor(root, { onJobCreated, onAssetChanged }) {
     this.root = root;
     this.video = $("#player", root);
+    this.playback = new Playback(this.video, $("#renditions", root), {
+      onError: (error) => say(this.formStatus, error.message, "error", 10000),
+    });
     this.timeline = new Timeline($("#timeline", root), this.video);
     this.inInput = $("#in-time", root);
     this.outInput = $("#out-time", root);
@@ -28,6 +36,7 @@ export class Editor {
     $("#set-out", this.root).addEventListener("click", () => this.timeline.setOut(this.video.currentTime));
     $("#reset-trim", this.root).addEventListener("click", () => this.timeline.reset());
     $("#play-selection", this.root).addEventListener("click", () => this.playSelection());
+    $("#preset", this.root).addEventListener("change", () => this.showPresetSummary());
     $("#job-form", this.root).addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
     const comments = $("#comments", this.root);
     comments.addEventListener("change", () => this.saveComments(comments.value));
@@ -42,8 +51,25 @@ export class Editor {
     select.replaceChildren(
       group("Builtin", presets.filter((p) => p.isBuiltin)),
       group("Yours", presets.filter((p) => !p.isBuiltin)));
+    this.presets = presets;
     const preferred = presets.find((p) => p.name === "h264-720p");
     if (preferred) select.value = preferred.id;
+    this.fitPreset();
+  }
+
+  // An audio-only asset gets an audio preset; the summary says what the chosen one makes.
+  fitPreset() {
+    const select = $("#preset", this.root);
+    const chosen = this.presets?.find((p) => p.id === select.value);
+    const fit = this.asset ? fitting(this.presets, chosen, this.asset) : chosen;
+    if (fit && fit !== chosen) select.value = fit.id;
+    this.showPresetSummary();
+  }
+
+  showPresetSummary() {
+    const preset = this.presets?.find((p) => p.id === $("#preset", this.root).value);
+    $("#preset-summary", this.root).textContent = summarize(preset);
+    $("#preset-summary", this.root).title = preset?.description ?? "";
   }
 
   show(asset) {
@@ -51,17 +77,46 @@ export class Editor {
     $("#empty-editor").hidden = true;
     this.root.hidden = false;
     $("#editor-title", this.root).textContent = asset.filename;
-    const download = $("#asset-download", this.root);
-    download.href = `${asset.mediaUrl}?download=1`;
-    this.video.src = asset.mediaUrl;
-    this.video.classList.toggle("audio-only", !asset.videoCodec);
+    this.showMedia(asset);
     this.timeline.load(asset);
     this.showTrim();
     this.showMeta(asset);
+    this.fitPreset();
     $("#comments", this.root).value = asset.comments;
     const ready = asset.status === "ready";
     $("#create-job", this.root).disabled = !ready;
-    say(this.formStatus, ready ? "" : `This asset is ${asset.status}; it cannot be transcoded.`, "info", 0);
+    const reason = asset.status === "missing" ? MISSING_HINT : `This asset is ${asset.status}; it cannot be transcoded.`;
+    say(this.formStatus, ready ? "" : reason, "info", 0);
+  }
+
+  // Back to "pick an asset" (the shown one was deleted).
+  hide() {
+    this.asset = null;
+    this.video.removeAttribute("src");
+    this.video.load();
+    this.root.hidden = true;
+    $("#empty-editor").hidden = false;
+  }
+
+  // A missing asset's file is gone: no player, download or segment playback, and say why.
+  showMedia(asset) {
+    const missing = asset.status === "missing";
+    const download = $("#asset-download", this.root);
+    const note = $("#player-unavailable", this.root);
+    if (missing) {
+      download.removeAttribute("href");
+      this.playback.clear();
+    } else {
+      download.href = `${asset.mediaUrl}?download=1`;
+      this.playback.show(asset.streamUrl || asset.mediaUrl, { ladder: Boolean(asset.streamUrl) });
+    }
+    download.setAttribute("aria-disabled", missing ? "true" : "false");
+    download.title = missing ? MISSING_HINT : "";
+    this.video.hidden = missing;
+    note.hidden = !missing;
+    note.textContent = missing ? `${asset.filename}: ${MISSING_HINT}` : "";
+    $("#play-selection", this.root).disabled = missing;
+    this.video.classList.toggle("audio-only", !asset.videoCodec);
   }
 
   showMeta(asset) {
@@ -130,6 +185,11 @@ export class Editor {
   async submit() {
     const button = $("#create-job", this.root);
     const { start, end } = this.timeline.trim;
+    const length = this.timeline.out - this.timeline.in;
+    if (length < MIN_SEGMENT && length < this.timeline.duration) {
+      say(this.formStatus, `The segment is ${length.toFixed(2)} s: make it at least ${MIN_SEGMENT} s long.`, "error", 10000);
+      return;
+    }
     const input = {
       sourceAssetId: this.asset.id, presetId: $("#preset", this.root).value || null,
       trimStart: start, trimEnd: end,
@@ -144,7 +204,7 @@ export class Editor {
     } catch (error) {
       say(this.formStatus, error.message, "error", 10000);
     } finally {
-      button.disabled = false;
+      button.disabled = this.asset.status !== "ready";
     }
   }
 

@@ -17,8 +17,26 @@ export async function gql(query, variables = {}) {
     body: JSON.stringify({ query, variables }),
   });
   const body = await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}` }] }));
-  if (body.errors?.length) throw new GraphQLError(body.errors);
+  if (body.errors?.length) {
+    const error = new GraphQLError(body.errors);
+    if (error.code === "UNAUTHENTICATED") location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+    throw error;
+  }
   return body.data;
+}
+
+// A query whose fields may fail one by one (a deleted asset): data and errors, never a throw
+// for a field's error; a transport failure or a refusal of the whole request still throws.
+export async function gqlPartial(query, variables = {}) {
+  const response = await fetch(ENDPOINT, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json().catch(() => ({ errors: [{ message: `HTTP ${response.status}` }] }));
+  const fatal = body.errors?.find((e) => e.extensions?.code !== "NOT_FOUND");
+  if (!body.data && fatal) throw new GraphQLError(body.errors);
+  return { data: body.data, errors: body.errors ?? [] };
 }
 
 // One WebSocket shared by every subscription; `onState` hears "open" / "closed".

@@ -1,25 +1,39 @@
-// The jobs panel: live progress (subscription, or polling as a fallback), cancel, retry, output.
-import { JOB_UPDATES, jobAction, listJobs } from "./api.js";
-import { $, h } from "./dom.js";
-import { formatEta, formatSpeed, formatTime } from "./format.js";
+// The jobs panel: live progress (subscription, or polling as a fallback), cancel, retry, output,
+// a page at a time, "clear finished", and the tab title and announcements of state changes.
+import { JOB_UPDATES, assetsByIds, clearFinishedJobs, jobAction, listJobs } from "./api.js";
+import { $, confirmAction, h, say } from "./dom.js";
+import { ACTIVE, jobCard } from "./job_card.js";
 
-const ACTIVE = new Set(["pending", "processing"]);
 const LIST_POLL_MS = 4000;
 const FALLBACK_POLL_MS = 1000;
 const RECONNECT_MS = 15000;
+const PAGE = Number(localStorage.getItem("mpr.jobsPerPage")) || 50; // jobs a page; tests set fewer
+const TITLE = document.title;
 
 export class JobsPanel {
-  constructor(root, { subscriptions, onError, onOutputReady }) {
+  constructor(root, { subscriptions, onError, onOutputReady, onShowAsset, can = () => true }) {
+    this.can = can;
     this.root = root;
     this.list = $("#job-list", root);
+    this.summary = $("#jobs-summary", root);
+    this.more = $("#more-jobs", root);
     this.subscriptions = subscriptions;
     this.onError = onError;
     this.onOutputReady = onOutputReady;
+    this.onShowAsset = onShowAsset;
     this.jobs = new Map();
+    this.assets = new Map(); // asset id -> asset, or null once it is known to be deleted
     this.watching = new Map(); // job id -> stop function
     this.live = true;
-    $("#job-status", root).addEventListener("change", () => this.load());
+    this.limit = PAGE;
+    $("#job-status", root).addEventListener("change", () => { this.limit = PAGE; this.load(); });
+    $("#clear-jobs", root).addEventListener("click", () => this.clearFinished());
+    this.more.addEventListener("click", () => { this.limit += PAGE; this.load(); });
     this.list.addEventListener("click", (e) => this.onClick(e));
+  }
+
+  get status() {
+    return $("#job-status", this.root).value;
   }
 
   start() {
@@ -38,19 +52,39 @@ export class JobsPanel {
 
   async load() {
     try {
-      const jobs = await listJobs($("#job-status", this.root).value);
-      this.jobs = new Map(jobs.map((j) => [j.id, j]));
+      const jobs = await listJobs(this.status, this.limit + 1); // one more: is there a next page?
+      this.more.hidden = jobs.length <= this.limit;
+      const shown = jobs.slice(0, this.limit);
+      for (const job of shown) this.announce(this.jobs.get(job.id), job);
+      this.jobs = new Map(shown.map((j) => [j.id, j]));
       this.render();
-      for (const job of jobs) if (ACTIVE.has(job.status)) this.watch(job.id);
+      for (const job of shown) if (ACTIVE.has(job.status)) this.watch(job.id);
+      await this.learnAssets();
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  // Fetch the sources and outputs the cards name that are not known yet, then show them.
+  async learnAssets() {
+    const ids = new Set([...this.jobs.values()].flatMap((j) => [j.sourceAssetId, j.outputAssetId]));
+    const unknown = [...ids].filter((id) => id && !this.assets.has(id));
+    if (!unknown.length) return;
+    for (const [id, asset] of await assetsByIds(unknown)) this.assets.set(id, asset);
+    this.render();
+  }
+
+  // The asset list changed (a delete, a scan): forget what the cards knew of assets.
+  assetsChanged() {
+    this.assets.clear();
+    this.learnAssets().catch(this.onError);
   }
 
   add(job) {
     this.jobs = new Map([[job.id, job], ...this.jobs]);
     this.render();
     this.watch(job.id);
+    this.learnAssets().catch(this.onError);
   }
 
   async watch(id) {
@@ -76,15 +110,41 @@ export class JobsPanel {
 
   update(job) {
     const before = this.jobs.get(job.id);
+    this.announce(before, job);
     this.jobs.set(job.id, job);
     const element = this.list.querySelector(`[data-job="${job.id}"]`);
     if (element) this.refresh(element, job);
     else this.render();
-    if (before?.status !== "completed" && job.status === "completed") this.onOutputReady(job);
+    this.showTitle();
+    if (before?.status !== "completed" && job.status === "completed") {
+      this.onOutputReady(job);
+      this.learnAssets().catch(this.onError);
+    }
+  }
+
+  // The polite live region speaks of state changes only, never of every progress tick.
+  announce(before, job) {
+    if (!before || before.status === job.status) return;
+    say(this.summary, `${job.outputFilename}: ${job.status}`, job.status === "failed" ? "error" : "info", 0);
+    this.onStateChange?.(before, job);
+  }
+
+  // The tab says how many jobs run and how far they got, seen from another tab.
+  showTitle() {
+    const active = [...this.jobs.values()].filter((j) => ACTIVE.has(j.status));
+    if (!active.length) {
+      document.title = TITLE;
+      return;
+    }
+    const running = active.filter((j) => j.status === "processing");
+    const percent = running.length ? Math.floor(running.reduce((s, j) => s + j.progress, 0) / running.length) : 0;
+    const waiting = active.length - running.length;
+    document.title = `(${running.length} running ${percent}%${waiting ? `, ${waiting} waiting` : ""}) ${TITLE}`;
   }
 
   // Re-renders only what changed, so a focused button keeps its focus between updates.
   render() {
+    this.showTitle();
     const jobs = [...this.jobs.values()];
     const shown = [...this.list.querySelectorAll("[data-job]")].map((li) => li.dataset.job);
     if (shown.length === jobs.length && jobs.every((job, i) => shown[i] === job.id)) {
@@ -92,60 +152,65 @@ export class JobsPanel {
       return;
     }
     this.list.replaceChildren(...jobs.map((job) => this.item(job)));
-    if (!jobs.length) this.list.append(h("li", { class: "empty" }, "No jobs yet. Pick an asset, choose a segment and a preset, then create a job."));
+    if (!jobs.length) {
+      const text = this.status ? `No ${this.status} jobs.` : "No jobs yet. Pick an asset, choose a segment and a preset, then create a job.";
+      this.list.append(h("li", { class: "empty" }, text));
+    }
   }
 
   refresh(element, job) {
-    if (shownAs.get(element) === signature(job)) return;
+    if (shownAs.get(element) === this.signature(job)) return;
     const focused = element.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     const fresh = this.item(job);
     element.replaceWith(fresh);
     if (focused) fresh.querySelector(`[data-action="${focused}"]`)?.focus();
   }
 
+  signature(job) {
+    return JSON.stringify([job, this.assets.get(job.sourceAssetId), this.assets.get(job.outputAssetId)]);
+  }
+
   item(job) {
-    const progress = Math.round(job.progress);
-    const trim = job.trimStart !== null || job.trimEnd !== null
-      ? `${formatTime(job.trimStart ?? 0)} → ${job.trimEnd !== null ? formatTime(job.trimEnd) : "end"}` : "whole file";
-    const element = h("li", { class: "job", dataset: { job: job.id, status: job.status } },
-      h("div", { class: "job-head" },
-        h("span", { class: "job-name", title: job.outputFilename }, job.outputFilename),
-        h("span", { class: `badge status-${job.status}` }, job.status)),
-      h("div", { class: "job-sub" }, `${job.preset.name} · ${trim}`),
-      h("div", {
-        class: "progress", role: "progressbar", "aria-label": `Progress of ${job.outputFilename}`,
-        "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(progress),
-      }, h("div", { class: "bar", style: `width:${progress}%` })),
-      h("div", { class: "job-stats" },
-        h("span", { class: "job-progress" }, `${progress}%`),
-        job.status === "processing" ? h("span", {}, formatSpeed(job.speed)) : null,
-        job.status === "processing" ? h("span", {}, formatEta(job.eta)) : null,
-        job.attempts > 1 ? h("span", {}, `attempt ${job.attempts}`) : null),
-      job.errorMessage ? h("p", { class: "job-error" }, job.errorMessage) : null,
-      h("div", { class: "job-actions" }, this.actions(job)));
-    shownAs.set(element, signature(job));
+    const element = jobCard(job, {
+      source: this.assets.get(job.sourceAssetId),
+      output: job.outputAssetId ? this.assets.get(job.outputAssetId) : job.status === "completed" ? null : undefined,
+      can: this.can,
+    });
+    shownAs.set(element, this.signature(job));
     return element;
   }
 
-  actions(job) {
-    const button = (action, label, cls = "") => h("button", { type: "button", class: cls, dataset: { action } }, label);
-    const out = [];
-    if (ACTIVE.has(job.status)) out.push(button("cancelJob", "Cancel", "danger"));
-    if (job.status === "failed" || job.status === "cancelled") out.push(button("retryJob", "Retry"));
-    if (job.status === "completed" && job.outputUrl) {
-      out.push(button("play", "Play"));
-      out.push(h("a", { class: "button", href: `${job.outputUrl}?download=1`, download: job.outputFilename }, "Download"));
+  async clearFinished() {
+    const which = this.status && !ACTIVE.has(this.status) ? `${this.status} ` : "";
+    if (ACTIVE.has(this.status)) {
+      say(this.summary, `${this.status} jobs have not finished: cancel them first.`, "error");
+      return;
     }
-    return out;
+    const sure = await confirmAction(`Clear ${which || "finished "}jobs?`,
+      `Every ${which || "completed, failed and cancelled "}job leaves the list. Outputs stay in the asset list.`, "Clear");
+    if (!sure) return;
+    try {
+      const removed = await clearFinishedJobs(this.status);
+      say(this.summary, `Cleared ${removed} job${removed === 1 ? "" : "s"}.`, "ok");
+      this.limit = PAGE;
+      await this.load();
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   async onClick(event) {
-    const button = event.target.closest("button[data-action]");
+    const button = event.target.closest("[data-action]");
     if (!button) return;
     const id = button.closest("[data-job]").dataset.job;
     const action = button.dataset.action;
     if (action === "play") {
       this.onOutputReady(this.jobs.get(id), { play: true });
+      return;
+    }
+    if (action === "showOutput") {
+      event.preventDefault();
+      this.onShowAsset?.(this.jobs.get(id).outputAssetId);
       return;
     }
     button.disabled = true;
@@ -160,5 +225,4 @@ export class JobsPanel {
   }
 }
 
-const signature = (job) => JSON.stringify(job);
 const shownAs = new WeakMap(); // job element -> signature of the job it shows

@@ -1,9 +1,25 @@
 // Wires the Timeline UI together.
 import { AssetList } from "./assets.js";
+import { removeAsset } from "./cleanup.js";
 import { $, say } from "./dom.js";
 import { Editor } from "./editor.js";
+import { getAsset, listPresets, whoAmI } from "./api.js";
+import { readLink, writeLink } from "./links.js";
 import { SubscriptionClient } from "./gql.js";
 import { JobsPanel } from "./jobs.js";
+import { Playback } from "./player.js";
+import { UploadPanel } from "./uploads.js";
+
+// Who is signed in decides which controls exist: a viewer gets no destructive ones.
+const me = await whoAmI();
+const permissions = new Set(me.permissions);
+const can = (permission) => permissions.has(permission);
+$("#who").textContent = `${me.name} · ${me.role}`;
+for (const element of document.querySelectorAll("[data-needs]")) {
+  if (can(element.dataset.needs)) continue;
+  if (element.tagName === "TEXTAREA") element.readOnly = true;
+  else element.hidden = true;
+}
 
 const notice = $("#notice");
 const showError = (error) => say(notice, error.message || String(error), "error", 8000);
@@ -19,34 +35,94 @@ const subscriptions = new SubscriptionClient({
 
 const outputDialog = $("#output-dialog");
 const outputPlayer = $("#output-player");
-function openOutput(job) {
+const outputPlayback = new Playback(outputPlayer, $("#output-renditions"), { onError: showError });
+async function openOutput(job) {
   if (!job?.outputUrl) return;
   $("#output-title").textContent = job.outputFilename;
   $("#output-download").href = `${job.outputUrl}?download=1`;
-  outputPlayer.src = job.outputUrl;
   outputDialog.showModal();
+  await outputPlayback.show(job.streamUrl || job.outputUrl, { ladder: Boolean(job.streamUrl) });
   outputPlayer.play().catch(() => {});
 }
 outputDialog.addEventListener("close", () => {
   outputPlayer.pause();
-  outputPlayer.removeAttribute("src");
-  outputPlayer.load();
+  outputPlayback.clear();
 });
 $("#output-close").addEventListener("click", () => outputDialog.close());
 
 const jobs = new JobsPanel($("#jobs"), {
-  subscriptions, onError: showError,
+  subscriptions, onError: showError, can,
   // A finished job adds an output asset; "Play" opens it in the dialog.
   onOutputReady: (job, { play = false } = {}) => (play ? openOutput(job) : assets.load()),
+  onShowAsset: (id) => showAsset(id),
 });
 const assets = new AssetList($("#assets"), {
-  onSelect: (asset) => editor.show(asset), onError: showError,
+  onSelect: (asset) => { editor.show(asset); writeLink(asset); }, onError: showError,
+  onChanged: () => jobs.assetsChanged(),
 });
 const editor = new Editor($("#editor"), {
   onJobCreated: (job) => jobs.add(job), onAssetChanged: (asset) => assets.patch(asset),
 });
+editor.timeline.addEventListener("change", () => writeLink(editor.asset, editor.timeline.trim));
+
+// Opens an asset by id (a job's output, a deep link), with a segment when the link has one.
+async function showAsset(id, { in: start = null, out: end = null } = {}) {
+  const asset = await getAsset(id);
+  if (!asset) {
+    say(notice, "That asset no longer exists.", "error", 8000);
+    writeLink(null);
+    return;
+  }
+  assets.select(asset.id, asset);
+  if (end !== null) editor.timeline.setOut(end);
+  if (start !== null) editor.timeline.setIn(start);
+  if (start !== null || end !== null) editor.timeline.seek(editor.timeline.in);
+}
+
+$("#asset-delete").addEventListener("click", async () => {
+  const asset = editor.asset;
+  try {
+    const release = () => editor.hide();
+    if (!(await removeAsset(asset, { release, restore: () => editor.show(asset) }))) return;
+    writeLink(null);
+    say($("#scan-result"), `Deleted ${asset.filename}.`, "ok");
+    jobs.assetsChanged();
+    await Promise.all([assets.load(), jobs.load()]);
+  } catch (error) {
+    showError(error);
+  }
+});
+
+const uploads = new UploadPanel($("#uploads"), {
+  onError: showError,
+  // A registered upload is a ready asset: list it; jobs it started join the jobs panel.
+  onUploaded: ({ jobIds }) => {
+    assets.load();
+    if (jobIds.length) jobs.load();
+  },
+});
+
+// Optional browser notifications when a job completes or fails (asked for once, remembered).
+const notify = $("#notify");
+notify.checked = localStorage.getItem("mpr.notify") === "1" && window.Notification?.permission === "granted";
+notify.addEventListener("change", async () => {
+  const granted = notify.checked && (await window.Notification?.requestPermission()) === "granted";
+  if (notify.checked && !granted) say(notice, "Notifications are blocked by the browser: allow them for this site first.", "error");
+  notify.checked = granted;
+  localStorage.setItem("mpr.notify", granted ? "1" : "0");
+});
+jobs.onStateChange = (before, job) => {
+  if (!notify.checked || !["completed", "failed"].includes(job.status)) return;
+  new Notification(`${job.outputFilename} ${job.status}`, { body: job.errorMessage ?? job.preset.name, tag: job.id });
+};
 
 subscriptions.connect().catch(() => jobs.setLive(false));
 editor.loadPresets().catch(showError);
-assets.load();
+if (can("upload")) listPresets().then((p) => uploads.setPresets(p)).catch(showError);
+await assets.load();
 jobs.start();
+const link = readLink();
+if (link.asset) await showAsset(link.asset, link).catch(showError);
+
+// Every control is wired: say so (scripts and tests wait for this before they click).
+document.documentElement.dataset.ready = "true";

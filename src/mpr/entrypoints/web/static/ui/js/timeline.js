@@ -1,9 +1,11 @@
 // The timeline under the player: thumbnail strip, playhead, draggable in/out handles.
 import { h } from "./dom.js";
 import { formatTime } from "./format.js";
+import { Storyboard } from "./storyboard.js";
 
 const MIN_GAP = 0.1; // seconds between in and out
 const THUMB_WIDTH = 96; // css pixels per thumbnail in the strip
+const PREVIEW_WIDTH = 160; // css pixels of the hover preview (a storyboard tile's own width)
 
 export class Timeline extends EventTarget {
   constructor(root, video) {
@@ -16,6 +18,10 @@ export class Timeline extends EventTarget {
     this.playhead = root.querySelector(".playhead");
     this.handles = { in: root.querySelector(".handle.in"), out: root.querySelector(".handle.out") };
     this.asset = null;
+    this.storyboard = null;
+    this.preview = h("div", { class: "preview", hidden: true, "aria-hidden": "true" },
+      h("span", { class: "preview-time" }));
+    this.track.append(this.preview);
     this.duration = 0;
     this.step = 0.04;
     this.in = 0;
@@ -32,6 +38,8 @@ export class Timeline extends EventTarget {
       if (e.target.closest(".handle")) return;
       this.seek(this.timeAt(e.clientX));
     });
+    this.track.addEventListener("pointermove", (e) => this.hover(e));
+    this.track.addEventListener("pointerleave", () => { this.preview.hidden = true; });
     const follow = () => this.renderPlayhead();
     this.video.addEventListener("timeupdate", follow);
     this.video.addEventListener("seeked", follow);
@@ -46,8 +54,46 @@ export class Timeline extends EventTarget {
     this.in = 0;
     this.out = this.duration;
     this.root.classList.toggle("audio-only", !asset.videoCodec);
-    this.renderStrip();
+    this.storyboard = null;
+    this.preview.hidden = true;
+    this.strip.replaceChildren();
+    delete this.strip.dataset.asset;
     this.render();
+    this.loadingStoryboard = Boolean(asset.storyboardUrl && asset.status === "ready");
+    if (this.loadingStoryboard) this.loadStoryboard(asset);
+    else this.renderStrip();
+  }
+
+  // One sprite sheet for the strip and the hover preview; without it, one image per thumbnail.
+  async loadStoryboard(asset) {
+    let storyboard = null;
+    try {
+      storyboard = await Storyboard.load(asset.storyboardUrl);
+    } catch {
+      // no storyboard: the strip falls back to one image per thumbnail
+    }
+    if (this.asset !== asset) return;
+    this.storyboard = storyboard;
+    this.loadingStoryboard = false;
+    this.renderStrip();
+  }
+
+  hover(event) {
+    if (!this.storyboard || !this.duration || event.target.closest(".handle")) {
+      this.preview.hidden = true;
+      return;
+    }
+    const t = this.timeAt(event.clientX);
+    const cue = this.storyboard.at(t);
+    const height = Math.round((PREVIEW_WIDTH * cue.h) / cue.w);
+    this.preview.style.width = `${PREVIEW_WIDTH}px`;
+    this.preview.style.height = `${height}px`;
+    this.storyboard.paint(this.preview, t, PREVIEW_WIDTH, height);
+    const box = this.track.getBoundingClientRect();
+    const left = clamp(event.clientX - box.left - PREVIEW_WIDTH / 2, 0, box.width - PREVIEW_WIDTH);
+    this.preview.style.left = `${left}px`;
+    this.preview.firstChild.textContent = formatTime(t);
+    this.preview.hidden = false;
   }
 
   // The chosen segment; null ends mean "from the start" / "to the end".
@@ -160,13 +206,25 @@ export class Timeline extends EventTarget {
 
   renderStrip() {
     const asset = this.asset;
-    if (!asset?.videoCodec || !this.duration) {
+    if (this.loadingStoryboard) return; // drawn once the storyboard arrives (or fails)
+    if (!asset?.videoCodec || !this.duration || asset.status === "missing") {
       this.strip.replaceChildren();
       return;
     }
     const count = clamp(Math.round(this.track.clientWidth / THUMB_WIDTH), 4, 16);
     if (this.strip.childElementCount === count && this.strip.dataset.asset === asset.id) return;
     this.strip.dataset.asset = asset.id;
+    if (this.storyboard) {
+      const width = this.track.clientWidth / count;
+      const height = this.track.clientHeight;
+      const tiles = Array.from({ length: count }, (_, i) => {
+        const tile = h("span", { class: "tile" });
+        this.storyboard.paint(tile, ((i + 0.5) / count) * this.duration, width, height);
+        return tile;
+      });
+      this.strip.replaceChildren(...tiles);
+      return;
+    }
     const thumbs = Array.from({ length: count }, (_, i) => {
       const t = ((i + 0.5) / count) * this.duration;
       return h("img", {

@@ -1,0 +1,98 @@
+"""The `/` page's load in Chromium: navigation timing and bytes transferred, cold cache.
+
+    .venv/bin/python bench/ui_load.py [--runs 5] [--src A/src --src B/src]
+
+Each `--src` tree (default: the one on PYTHONPATH) is served by its own `mpr serve` on a
+fresh data dir with the three sample-sized clips; the page is opened signed in, in a new
+browser context each run (an empty cache). Printed per tree: the medians of load (navigation
+start -> load event), ready (-> `<html data-ready=true>`, every control wired) and the bytes
+transferred (document + every resource, as the Resource Timing API counts them).
+Runs alternate between the trees, so a busy host weighs on each alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import mpr_server
+
+USER, PASSWORD = "bench", "a long enough bench password"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MEASURE = """() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const resources = performance.getEntriesByType("resource");
+  return {load: nav.loadEventEnd, ready: window.__readyAt ?? performance.now(),
+          bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
+          requests: 1 + resources.length};
+}"""
+READY_AT = """new MutationObserver((_, o) => {
+  if (!document.documentElement.dataset.ready) return;
+  window.__readyAt = performance.now();
+  o.disconnect();
+}).observe(document.documentElement, {attributes: true});"""
+
+
+def signed_in_state(browser: Browser, base: str) -> dict:
+    context = browser.new_context(base_url=base)
+    page = context.new_page()
+    page.goto("/")
+    page.fill("input[name=username]", USER)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def one_load(browser: Browser, base: str, state: dict) -> dict:
+    context = browser.new_context(base_url=base, storage_state=state)
+    context.add_init_script(READY_AT)
+    page = context.new_page()
+    page.goto("/", wait_until="load")
+    page.wait_for_selector("html[data-ready=true]", state="attached")
+    page.wait_for_load_state("networkidle")
+    figures = page.evaluate(MEASURE)
+    context.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--src", action="append", default=[])
+    args = parser.parse_args()
+    trees = args.src or [os.environ.get("PYTHONPATH", "")]
+    os.environ.update(MPR_ADMIN_USERNAME=USER, MPR_ADMIN_PASSWORD=PASSWORD)
+    results: dict[str, list[dict]] = {t: [] for t in trees}
+    with ExitStack() as stack, sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        servers = {}
+        for tree in trees:
+            os.environ["PYTHONPATH"] = tree
+            data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            server = stack.enter_context(mpr_server(data))
+            base = str(server.client.base_url).rstrip("/")
+            servers[tree] = (base, signed_in_state(browser, base))
+        for _ in range(args.runs):
+            for tree, (base, state) in servers.items():
+                results[tree].append(one_load(browser, base, state))
+        browser.close()
+    for tree, runs in results.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in ("load", "ready", "bytes")}
+        print(f"{tree or '(installed)'}: load {med['load']:.0f} ms, ready {med['ready']:.0f} ms, "
+              f"{med['bytes'] / 1000:.1f} KB in {runs[0]['requests']} requests "
+              f"(median of {len(runs)}; loads {[round(r['load']) for r in runs]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Upload throughput over loopback: a 1 GiB file through MPR's tus endpoint against curl
+sending the same file to a trivial receiver and against cp, in the same sitting.
+
+    python bench/upload.py [--size-mib 1024] [--rounds 3]
+
+MPR is timed from the creating POST to the final PATCH's answer, so it includes the probe,
+the move into the input store and the registration. Target: MPR >= 0.8 of curl's rate."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from bench.common import mpr_server
+
+from mpr.entrypoints.tus_client import TusUploader
+
+MiB = 1024 * 1024
+
+
+def make_wav(path: Path, size: int) -> Path:
+    """A WAV of noise about `size` bytes long (real media: MPR probes it)."""
+    frames_per_mib = MiB // 4
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(48000)
+        for _ in range(size // MiB):
+            out.writeframes(os.urandom(frames_per_mib * 4))
+    return path
+
+
+class TrivialReceiver:
+    """An HTTP/1.1 receiver on a blocking socket: each request body is written to a file with
+    large reads, then 204. About as little as a server can do with the bytes."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> TrivialReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._listener.close()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self._listener.accept()
+                with connection:
+                    self._receive(connection)
+
+    def _receive(self, connection: socket.socket) -> None:
+        buffer = bytearray(4 * MiB)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += connection.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        with (self._directory / f"recv-{time.monotonic_ns()}").open("wb") as out:
+            out.write(body)
+            left = length - len(body)
+            view = memoryview(buffer)
+            while left > 0:
+                got = connection.recv_into(view, min(left, len(buffer)))
+                if not got:
+                    break
+                out.write(view[:got])
+                left -= got
+        connection.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+
+
+def timed(action: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def curl_via_tus(base: str, token: str, source: Path) -> None:
+    """curl sends the bytes (-T streams the file) of an upload created with one POST."""
+    auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    name = base64.b64encode(b"bench.wav").decode()
+    created = httpx.post(f"{base}/api/uploads/", headers={
+        **auth, "Upload-Length": str(source.stat().st_size),
+        "Upload-Metadata": f"filename {name}"})
+    created.raise_for_status()
+    url = base + created.headers["location"]
+    headers = {**auth, "Upload-Offset": "0",
+               "Content-Type": "application/offset+octet-stream"}
+    argv = ["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PATCH", "-T", str(source),
+            "-H", "Expect:"]
+    for key, value in headers.items():
+        argv += ["-H", f"{key}: {value}"]
+    subprocess.run([*argv, url], check=True)
+
+
+def curl_upload(url: str, source: Path) -> None:
+    subprocess.run(["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PUT", "-T", str(source),
+                    "-H", "Expect:", url], check=True)
+
+
+def mpr_client(base: str, token: str, source: Path) -> None:
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"},
+                      timeout=httpx.Timeout(60, read=600)) as client:
+        TusUploader(client, f"{base}/api/uploads/", source, {"filename": "bench.wav"}).upload()
+
+
+def report(label: str, seconds: list[float], size: int, reference: float | None) -> float:
+    best = min(seconds)
+    ratio = f", {reference / best:.2f} of curl" if reference else ""
+    print(f"  {label:<34} best {best:6.2f} s  median {statistics.median(seconds):6.2f} s  "
+          f"{size / MiB / best:7.1f} MiB/s{ratio}")
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="mpr-bench-upload-", dir="/tmp") as tmp:
+        root = Path(tmp)
+        source = make_wav(root / "bench.wav", args.size_mib * MiB)
+        size = source.stat().st_size
+        (root / "recv").mkdir()
+        print(f"upload of {size / MiB:.0f} MiB over loopback, {args.rounds} rounds")
+        with TrivialReceiver(root / "recv") as receiver, mpr_server(root / "mpr") as server:
+            token = server.client.headers["Authorization"].split()[1]
+            base = str(server.client.base_url).rstrip("/")
+            runs: dict[str, list[float]] = {k: [] for k in ("cp", "curl", "mpr-curl", "mpr")}
+            for n in range(args.rounds):
+                runs["cp"].append(timed(lambda n=n: shutil.copyfile(source, root / f"cp{n}")))
+                runs["curl"].append(timed(lambda: curl_upload(
+                    f"http://127.0.0.1:{receiver.port}/f", source)))
+                runs["mpr-curl"].append(timed(lambda: curl_via_tus(base, token, source)))
+                runs["mpr"].append(timed(lambda: mpr_client(base, token, source)))
+                for stale in [*(root / "recv").iterdir(), root / f"cp{n}"]:
+                    stale.unlink()
+            report("cp to the same disk", runs["cp"], size, None)
+            curl = report("curl -> trivial receiver", runs["curl"], size, None)
+            report("curl -> MPR tus (POST + PATCH)", runs["mpr-curl"], size, curl)
+            report("mpr upload client -> MPR tus", runs["mpr"], size, curl)
+
+
+if __name__ == "__main__":
+    main()

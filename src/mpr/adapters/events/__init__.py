@@ -1,0 +1,1 @@
+"""Event channels: domain events from one process to the others."""

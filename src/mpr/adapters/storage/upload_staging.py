@@ -1,0 +1,294 @@
+"""UploadStaging on a local directory: `<id>.part` holds the bytes, `<id>.json` the record.
+
+One writer per upload at a time, across processes, by a non-blocking flock on its `.part`
+file; records are replaced atomically (write, then rename)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mpr.adapters.storage.safe_open import close_quietly
+from mpr.domain.errors import NotFound, StorageError
+from mpr.domain.pipeline import MediaSource
+from mpr.domain.upload import (
+    ChecksumMismatch,
+    OffsetMismatch,
+    StagingFull,
+    Upload,
+    UploadGone,
+    UploadOptions,
+    UploadState,
+    UploadTooLarge,
+)
+
+FLUSH_BYTES = 4 * 1024 * 1024  # bytes gathered before one write (one thread hop)
+CHECKSUMS = {"sha1": "sha1", "sha256": "sha256", "md5": "md5"}
+
+
+def free_bytes(path: Path) -> int:
+    stats = os.statvfs(path)
+    return stats.f_bavail * stats.f_frsize
+
+
+class DiskUploadStaging:
+    """Uploads staged in one directory (put it on the input store's filesystem: finished
+    files are then hard-linked into the store, not copied)."""
+
+    def __init__(self, root: Path, free: Callable[[Path], int] = free_bytes) -> None:
+        self.root = root
+        self._free = free
+
+    def _dir(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root
+
+    def path(self, upload_id: uuid.UUID) -> Path:
+        return self._dir() / f"{upload_id}.part"
+
+    def _record(self, upload_id: uuid.UUID) -> Path:
+        return self._dir() / f"{upload_id}.json"
+
+    async def create(self, upload: Upload) -> None:
+        await asyncio.to_thread(self._create, upload)
+
+    def _create(self, upload: Upload) -> None:
+        room = self._free(self._dir())
+        if upload.length > room:
+            raise StagingFull(f"not enough disk space for an upload of {upload.length} bytes "
+                              f"({room} free in the staging area)")
+        try:
+            fd = os.open(self.path(upload.id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(fd)
+            self._write_record(upload)
+        except OSError as e:
+            self._remove(upload.id)
+            raise StorageError(f"cannot stage the upload: {e.strerror}") from None
+
+    async def get(self, upload_id: uuid.UUID) -> Upload:
+        return await asyncio.to_thread(self._read_record, upload_id)
+
+    def _read_record(self, upload_id: uuid.UUID) -> Upload:
+        try:
+            data = json.loads(self._record(upload_id).read_text("utf-8"))
+        except FileNotFoundError:
+            raise NotFound("upload", upload_id) from None
+        except (OSError, ValueError) as e:
+            raise StorageError(f"cannot read upload {upload_id}: {e}") from None
+        return _from_json(data)
+
+    async def save(self, upload: Upload) -> None:
+        await asyncio.to_thread(self._write_record, upload)
+
+    def _write_record(self, upload: Upload) -> None:
+        target = self._record(upload.id)
+        temp = target.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            temp.write_text(json.dumps(_to_json(upload)), "utf-8")
+            os.replace(temp, target)
+        except OSError as e:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise StorageError(f"cannot record upload {upload.id}: {e.strerror}") from None
+
+    async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
+                     checksum: tuple[str, bytes] | None = None) -> Upload:
+        fd = await asyncio.to_thread(self._open_locked, upload_id)
+        try:
+            upload = await self.get(upload_id)
+            upload.check_patch(offset, None)
+            upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
+            _refuse_if_removed(fd, upload_id)
+            await self.save(upload)
+            return upload
+        finally:
+            close_quietly(fd)  # closing releases the lock
+
+    def _open_locked(self, upload_id: uuid.UUID) -> int:
+        try:
+            fd = os.open(self.path(upload_id), os.O_WRONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise NotFound("upload", upload_id) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OffsetMismatch(f"another request is writing upload {upload_id}; wait for "
+                                 "it to end, then ask for the offset with HEAD") from None
+        return fd
+
+    async def _write_chunks(self, fd: int, upload: Upload, chunks: AsyncIterator[bytes],
+                            checksum: tuple[str, bytes] | None) -> int:
+        """The new offset; bytes of a broken body are kept, unless a checksum was given."""
+        start = upload.offset
+        writer = _Writer(fd, start)
+        hasher = hashlib.new(CHECKSUMS[checksum[0]]) if checksum else None
+        try:
+            async for chunk in chunks:
+                if writer.end + len(chunk) > upload.length:
+                    raise UploadTooLarge(f"the body goes past the declared Upload-Length "
+                                         f"{upload.length}")
+                writer.add(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+                if writer.batched >= FLUSH_BYTES:
+                    await writer.flush()
+            await writer.flush(wait=True)
+        except (UploadTooLarge, StagingFull, StorageError):
+            await writer.abandon(start)
+            raise
+        except BaseException:
+            if hasher is not None:  # unverifiable: keep nothing of this body
+                await writer.abandon(start)
+                raise
+            with contextlib.suppress(StorageError):
+                await asyncio.shield(writer.flush(wait=True))
+            upload.offset = writer.at
+            if os.fstat(fd).st_nlink:  # not cancelled (removed) meanwhile
+                await asyncio.shield(self.save(upload))
+            raise
+        if checksum is not None and hasher is not None and hasher.digest() != checksum[1]:
+            await writer.abandon(start)
+            raise ChecksumMismatch(f"Upload-Checksum {checksum[0]} does not match the bytes "
+                                   "sent; they were not kept")
+        return writer.at
+
+    @contextlib.asynccontextmanager
+    async def open_source(self, upload_id: uuid.UUID) -> AsyncIterator[MediaSource]:
+        upload = await self.get(upload_id)
+        fd = await asyncio.to_thread(os.open, self.path(upload_id), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            yield MediaSource(locator=f"/dev/fd/{fd}", name=upload.options.filename, fds=(fd,))
+        finally:
+            close_quietly(fd)
+
+    async def discard_bytes(self, upload_id: uuid.UUID) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            await asyncio.to_thread(self.path(upload_id).unlink)
+
+    async def remove(self, upload_id: uuid.UUID) -> None:
+        await asyncio.to_thread(self._remove, upload_id)
+
+    def _remove(self, upload_id: uuid.UUID) -> None:
+        for path in (self.path(upload_id), self._record(upload_id)):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    async def all(self) -> Sequence[Upload]:
+        return await asyncio.to_thread(self._all)
+
+    def _all(self) -> list[Upload]:
+        uploads = []
+        for record in self._dir().glob("*.json"):
+            with contextlib.suppress(ValueError, NotFound, StorageError):
+                uploads.append(self._read_record(uuid.UUID(record.stem)))
+        return uploads
+
+
+class _Writer:
+    """Writes batches of chunks in a thread while the next batch arrives (one write at a
+    time, in order); `at` is the offset up to which bytes are on disk."""
+
+    def __init__(self, fd: int, at: int) -> None:
+        self._fd, self.at = fd, at
+        self._batch: list[bytes] = []
+        self.batched = 0
+        self._inflight: asyncio.Future[None] | None = None
+        self._inflight_bytes = 0
+
+    @property
+    def end(self) -> int:
+        """The offset after every byte received so far."""
+        return self.at + self._inflight_bytes + self.batched
+
+    def add(self, chunk: bytes) -> None:
+        self._batch.append(chunk)
+        self.batched += len(chunk)
+
+    async def flush(self, wait: bool = False) -> None:
+        """Start writing the batch once the previous write ended; with wait, until written."""
+        await self._settle()
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._inflight_bytes, self.batched = self.batched, 0
+            self._inflight = asyncio.ensure_future(
+                asyncio.to_thread(_pwrite_all, self._fd, batch, self.at))
+        if wait:
+            await self._settle()
+
+    async def _settle(self) -> None:
+        if self._inflight is None:
+            return
+        inflight, self._inflight = self._inflight, None
+        try:
+            await inflight
+        except OSError as e:
+            self._inflight_bytes = 0
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StagingFull("the upload staging disk is full; the bytes of this request "
+                                  "were not kept") from None
+            raise StorageError(f"cannot write the upload: {e.strerror}") from None
+        self.at += self._inflight_bytes
+        self._inflight_bytes = 0
+
+    async def abandon(self, start: int) -> None:
+        """Drop what this request wrote: the file ends at start again."""
+        self._batch, self.batched = [], 0
+        with contextlib.suppress(StorageError, StagingFull):
+            await asyncio.shield(self._settle())
+        await asyncio.to_thread(os.ftruncate, self._fd, start)
+        self.at = start
+
+
+def _refuse_if_removed(fd: int, upload_id: uuid.UUID) -> None:
+    """An upload cancelled (or expired) while this request wrote it stays gone."""
+    if os.fstat(fd).st_nlink == 0:
+        raise UploadGone("upload", upload_id, f"upload {upload_id} was cancelled or expired "
+                         "while its bytes arrived; they were removed")
+
+
+def _pwrite_all(fd: int, chunks: list[bytes], at: int) -> None:
+    views = [memoryview(c) for c in chunks]
+    while views:
+        done = os.pwritev(fd, views[:512], at)
+        at += done
+        while done:
+            if done >= len(views[0]):
+                done -= len(views.pop(0))
+            else:
+                views[0], done = views[0][done:], 0
+
+
+def _to_json(upload: Upload) -> dict[str, Any]:
+    o = upload.options
+    return {"id": str(upload.id), "length": upload.length, "offset": upload.offset,
+            "state": upload.state.value, "created_by": upload.created_by,
+            "created_at": upload.created_at.isoformat(),
+            "expires_at": upload.expires_at.isoformat(),
+            "asset_id": str(upload.asset_id) if upload.asset_id else None,
+            "job_ids": [str(j) for j in upload.job_ids],
+            "options": {"filename": o.filename, "presets": list(o.presets),
+                        "trim_start": o.trim_start, "trim_end": o.trim_end}}
+
+
+def _from_json(data: dict[str, Any]) -> Upload:
+    o = data["options"]
+    return Upload(id=uuid.UUID(data["id"]), length=int(data["length"]),
+                  offset=int(data["offset"]), state=UploadState(data["state"]),
+                  created_by=data["created_by"],
+                  created_at=datetime.fromisoformat(data["created_at"]),
+                  expires_at=datetime.fromisoformat(data["expires_at"]),
+                  asset_id=uuid.UUID(data["asset_id"]) if data["asset_id"] else None,
+                  job_ids=[uuid.UUID(j) for j in data["job_ids"]],
+                  options=UploadOptions(o["filename"], tuple(o["presets"]), o["trim_start"],
+                                        o["trim_end"]))

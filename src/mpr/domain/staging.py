@@ -1,0 +1,40 @@
+"""Names of staging areas: one directory per attempt of a job, holding every object of its
+package, so no two encodes share a file. (Earlier versions staged one file, named the same
+way with its extension; such leftovers are still recognised.)"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+_NAME = re.compile(r"(?P<job>[0-9a-f-]{36})\.a(?P<attempt>[0-9]{1,6})\.[0-9a-f]{8}"
+                   r"(\.[a-z0-9]{1,8})?")
+
+
+@dataclass(frozen=True, slots=True)
+class StagingOwner:
+    """The job attempt a staging area (or an earlier version's staging file) belongs to."""
+
+    job_id: uuid.UUID
+    attempt: int
+
+
+def staging_name(job_id: uuid.UUID, attempt: int, extension: str | None = None) -> str:
+    """A fresh name for one attempt's staging area: job id, attempt, a random part (and, for
+    a single staged file, the extension)."""
+    name = f"{job_id}.a{attempt}.{secrets.token_hex(4)}"
+    return name if extension is None else f"{name}.{extension}"
+
+
+def staging_owner(name: str) -> StagingOwner | None:
+    """The attempt a staging name belongs to; None for a name MPR did not make."""
+    match = _NAME.fullmatch(name)
+    if match is None:
+        return None
+    try:
+        job_id = uuid.UUID(match["job"])
+    except ValueError:
+        return None
+    return StagingOwner(job_id, int(match["attempt"]))

@@ -1,0 +1,150 @@
+"""The disk staging area: broken bodies keep what arrived, refused ones keep nothing."""
+
+import errno
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from mpr.adapters.storage import upload_staging
+from mpr.adapters.storage.upload_staging import DiskUploadStaging
+from mpr.domain.upload import (
+    ChecksumMismatch,
+    OffsetMismatch,
+    StagingFull,
+    Upload,
+    UploadGone,
+    UploadOptions,
+    UploadTooLarge,
+)
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def new_upload(length: int = 100) -> Upload:
+    return Upload(id=uuid.uuid4(), length=length, options=UploadOptions("a.mp4", ("p",), 1.0),
+                  created_by="user:a", created_at=NOW, expires_at=NOW)
+
+
+async def chunks(*parts: bytes, then: BaseException | None = None) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+    if then is not None:
+        raise then
+
+
+@pytest.fixture
+def staging(tmp_path):
+    return DiskUploadStaging(tmp_path / "uploads")
+
+
+async def test_records_round_trip_and_bytes_land_at_the_offset(staging):
+    upload = new_upload()
+    await staging.create(upload)
+
+    await staging.append(upload.id, 0, chunks(b"ab", b"cd"))
+    after = await staging.append(upload.id, 4, chunks(b"ef"))
+
+    assert after.offset == 6
+    assert staging.path(upload.id).read_bytes() == b"abcdef"
+    assert (await staging.get(upload.id)).options == upload.options
+    assert [u.id for u in await staging.all()] == [upload.id]
+
+
+async def test_a_broken_body_keeps_what_arrived(staging):
+    upload = new_upload()
+    await staging.create(upload)
+
+    with pytest.raises(ConnectionError):
+        await staging.append(upload.id, 0, chunks(b"abc", then=ConnectionError()))
+
+    assert (await staging.get(upload.id)).offset == 3
+
+
+async def test_a_broken_checksummed_body_or_a_mismatch_keeps_nothing(staging):
+    upload = new_upload()
+    await staging.create(upload)
+    digest = hashlib.sha1(b"abc").digest()  # noqa: S324 - tus's checksum
+
+    with pytest.raises(ConnectionError):
+        await staging.append(upload.id, 0, chunks(b"abc", then=ConnectionError()),
+                             ("sha1", digest))
+    with pytest.raises(ChecksumMismatch):
+        await staging.append(upload.id, 0, chunks(b"abd"), ("sha1", digest))
+
+    assert (await staging.get(upload.id)).offset == 0
+    assert staging.path(upload.id).stat().st_size == 0
+
+
+async def test_a_body_past_the_length_keeps_nothing(staging):
+    upload = new_upload(length=4)
+    await staging.create(upload)
+
+    with pytest.raises(UploadTooLarge):
+        await staging.append(upload.id, 0, chunks(b"abc", b"de"))
+
+    assert (await staging.get(upload.id)).offset == 0
+
+
+async def test_a_second_writer_is_refused_while_one_writes(staging):
+    upload = new_upload()
+    await staging.create(upload)
+    fd = staging._open_locked(upload.id)
+    try:
+        with pytest.raises(OffsetMismatch, match="another request"):
+            await staging.append(upload.id, 0, chunks(b"x"))
+    finally:
+        upload_staging.os.close(fd)
+
+
+async def test_no_room_is_refused_at_creation(tmp_path):
+    staging = DiskUploadStaging(tmp_path / "uploads", free=lambda _: 50)
+
+    with pytest.raises(StagingFull, match="not enough disk space"):
+        await staging.create(new_upload(length=100))
+
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+async def test_a_disk_that_fills_up_is_a_clear_error_keeping_only_earlier_bytes(
+        staging, monkeypatch):
+    upload = new_upload()
+    await staging.create(upload)
+    await staging.append(upload.id, 0, chunks(b"abc"))
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(upload_staging, "_pwrite_all", full)
+    with pytest.raises(StagingFull, match="full"):
+        await staging.append(upload.id, 3, chunks(b"def"))
+
+    assert (await staging.get(upload.id)).offset == 3
+    assert staging.path(upload.id).read_bytes() == b"abc"
+
+
+async def test_removing_takes_bytes_and_record(staging):
+    upload = new_upload()
+    await staging.create(upload)
+
+    await staging.remove(upload.id)
+    await staging.remove(upload.id)
+
+    assert list(staging.root.iterdir()) == []
+
+
+async def test_an_upload_removed_while_a_request_writes_it_stays_removed(staging):
+    upload = new_upload()
+    await staging.create(upload)
+
+    async def then_cancelled() -> AsyncIterator[bytes]:
+        yield b"abc"
+        await staging.remove(upload.id)
+        yield b"def"
+
+    with pytest.raises(UploadGone):
+        await staging.append(upload.id, 0, then_cancelled())
+
+    assert list(staging.root.iterdir()) == []
