@@ -45,8 +45,12 @@ export class AssetList {
     try {
       const assets = await listAssets(this.filters());
       if (request !== this.requests) return;
+      const before = this.assets.find((a) => a.id === this.selectedId);
       this.assets = assets;
       this.render();
+      // The shown asset's file went or came back (a scan): the editor follows.
+      const after = assets.find((a) => a.id === this.selectedId);
+      if (before && after && before.status !== after.status) this.onSelect(after);
     } catch (error) {
       if (request === this.requests) this.onError(error);
     }
@@ -58,11 +62,12 @@ export class AssetList {
     say(this.status, "Scanning the input folder…", "info", 0);
     try {
       const result = await scanMedia();
+      // The list is refreshed before the result is told, so what it names is on screen.
+      await this.load();
       const presence = [result.missing ? `${result.missing} missing` : "",
         result.restored ? `${result.restored} back` : ""].filter(Boolean).join(", ");
       say(this.status, `Found ${result.found}, registered ${result.registered} new, ${result.skipped} known`
         + (presence ? `; ${presence}.` : "."), result.missing ? "info" : "ok", result.missing ? 10000 : 4000);
-      await this.load();
       this.onChanged();
     } catch (error) {
       say(this.status, error.message, "error", 8000);
