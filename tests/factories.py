@@ -56,6 +56,8 @@ def make_job(source_asset_id: uuid.UUID | None = None, **overrides: Any) -> Tran
         "id": uuid.uuid4(), "source_asset_id": source_asset_id or uuid.uuid4(),
         "preset": make_preset(), "output_filename": f"out-{n}.mp4",
         "output_path": f"out-{n}.mp4", "created_at": NOW, "updated_at": NOW,
+        # a job never retried has run as many times as it attempted
+        "runs": overrides.get("attempts", 0),
     }
     return TranscodeJob(**(values | overrides))
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mpr.domain.callback_codec import CallbackEvent, event_to_json
+from mpr.domain.media import MediaInfo
 from mpr.domain.spec_codec import spec_from_dict
 from tests.integration.lambda_fixtures import LambdaStack
 from tests.integration.media import make_clip, probe
@@ -112,9 +115,9 @@ def test_create_job_starts_an_execution_whose_input_is_the_spec(lambda_stack, so
     spec = spec_from_dict(lambda_stack.execution_input(created["executionArn"]))
     assert created["status"] == "pending"
     assert lambda_stack.status_of(created["executionArn"]) == "RUNNING"
-    assert (str(spec.job_id), spec.attempt, spec.source_path, spec.output_path) == (
+    assert (str(spec.job_id), spec.run, spec.source_path, spec.output_path) == (
         created["id"], 1, "clip.mp4", created["outputPath"])
-    assert created["executionArn"].endswith(f":{created['id']}-a1")
+    assert created["executionArn"].endswith(f":{created['id']}-r1")
     lambda_stack.server.data('mutation ($id: ID!) { cancelJob(id: $id) { id } }',
                              {"id": created["id"]})
 
@@ -210,18 +213,18 @@ def test_a_crash_caught_by_the_state_machine_retries_the_job(lambda_stack, sourc
                    lambda j: j["status"] == "pending" and j["executionArn"] not in (
                        None, created["executionArn"]))
     assert (code, result["outcome"]) == (0, "crash reported")
-    assert lambda_stack.execution_input(retried["executionArn"])["attempt"] == 2
+    assert lambda_stack.execution_input(retried["executionArn"])["run"] == 2
     lambda_stack.server.data('mutation ($id: ID!) { cancelJob(id: $id) { id } }',
                              {"id": created["id"]})
 
 
-def body_of(kind: str, job_id: str, seq: int, attempt: int = 1, **extra: Any) -> bytes:
-    return json.dumps({"event": kind, "job_id": job_id, "attempt": attempt, "seq": seq,
+def body_of(kind: str, job_id: str, seq: int, run: int = 1, **extra: Any) -> bytes:
+    return json.dumps({"event": kind, "job_id": job_id, "run": run, "seq": seq,
                        **extra}).encode()
 
 
-def progress_body(job_id: str, seq: int, percent: float, attempt: int = 1) -> bytes:
-    return body_of("progress", job_id, seq, attempt, progress={
+def progress_body(job_id: str, seq: int, percent: float, run: int = 1) -> bytes:
+    return body_of("progress", job_id, seq, run, progress={
         "percent": percent, "current_time": None, "speed": None, "eta": None})
 
 
@@ -244,7 +247,7 @@ def test_forged_stale_replayed_and_out_of_order_callbacks_change_nothing(lambda_
     replayed = post(jid, progress_body(jid, 20, 40.0))
     overtaken = post(jid, progress_body(jid, 15, 70.0))
     lower = post(jid, progress_body(jid, 25, 10.0))
-    other_attempt = post(jid, progress_body(jid, 40, 95.0, attempt=2))
+    other_run = post(jid, progress_body(jid, 40, 95.0, run=2))
     malformed = post(jid, b'{"event": "progress"')
     other_job = post(jid, body_of("started", "0" * 8 + "-0000-4000-8000-" + "0" * 12, 50))
 
@@ -252,7 +255,7 @@ def test_forged_stale_replayed_and_out_of_order_callbacks_change_nothing(lambda_
     assert (replayed.status_code, replayed.json()["accepted"]) == (200, False)
     assert (overtaken.status_code, overtaken.json()["accepted"]) == (200, False)
     assert (lower.status_code, lower.json()["accepted"]) == (200, True)
-    assert (other_attempt.status_code, other_attempt.json()["reason"]) == (409, "stale attempt")
+    assert (other_run.status_code, other_run.json()["reason"]) == (409, "stale run")
     assert (malformed.status_code, other_job.status_code) == (400, 400)
     after = job(lambda_stack, jid)
     assert (after["status"], after["progress"], after["attempts"]) == (
@@ -262,6 +265,37 @@ def test_forged_stale_replayed_and_out_of_order_callbacks_change_nothing(lambda_
     cancelled = post(jid, progress_body(jid, 60, 50.0))
     assert (cancelled.status_code, cancelled.json()) == (
         409, {"status": "cancelled", "accepted": False, "stop": True, "reason": "cancelled"})
+
+
+def test_a_cancelled_run_calling_after_a_quick_retry_is_refused_and_the_new_run_takes_the_job(
+        lambda_stack, sources):
+    created = create(lambda_stack, sources["clip.mp4"], presetId=presets(lambda_stack)["copy"])
+    jid = created["id"]
+    post = lambda_stack.post_callback
+    assert post(jid, progress_body(jid, 1, 30.0)).json()["accepted"] is True
+    lambda_stack.server.data('mutation ($id: ID!) { cancelJob(id: $id) { id } }', {"id": jid})
+    lambda_stack.server.data('mutation ($id: ID!) { retryJob(id: $id) { id } }', {"id": jid})
+    retried = wait(lambda_stack, jid, lambda j: j["status"] == "pending"
+                   and j["executionArn"] not in (None, created["executionArn"]))
+
+    # run 1 has not seen its cancel yet and goes on calling, its seq moving on
+    late_progress = post(jid, progress_body(jid, 2, 60.0, run=1))
+    late_outcome = post(jid, event_to_json(CallbackEvent(
+        "completed", uuid.UUID(jid), 1, 3, output_key=created["outputPath"], output_size=1,
+        media=MediaInfo())))
+    still = job(lambda_stack, jid)
+    new_run = spec_from_dict(lambda_stack.execution_input(retried["executionArn"])).run
+    taken = post(jid, progress_body(jid, 1, 5.0, run=new_run))
+
+    assert [(r.status_code, r.json()["reason"]) for r in (late_progress, late_outcome)] == [
+        (409, "stale run")] * 2
+    assert (still["status"], still["progress"], still["outputAssetId"]) == ("pending", 0.0, None)
+    assert new_run == 2
+    assert retried["executionArn"].endswith(f":{jid}-r2")
+    assert taken.json()["accepted"] is True
+    after = job(lambda_stack, jid)
+    assert (after["status"], after["attempts"], after["progress"]) == ("processing", 1, 5.0)
+    lambda_stack.server.data('mutation ($id: ID!) { cancelJob(id: $id) { id } }', {"id": jid})
 
 
 def test_a_killed_handler_is_retried_then_failed_by_the_reconciler(lambda_stack, sources):

@@ -186,7 +186,7 @@ def test_a_killed_lambda_reaches_mpr_through_the_catch_and_the_job_is_retried(in
     assert set(report["error"]) == {"Error", "Cause"}
     assert report["error"]["Error"] == "Runtime.ExitError"
     assert json.loads(report["error"]["Cause"])["errorType"] == "Runtime.ExitError"
-    assert invoked[1].answer == {"job_id": job_id, "attempt": 1, "outcome": "crash reported"}
-    assert spec_from_dict(invoked[2].payload).attempt == 2
+    assert invoked[1].answer == {"job_id": job_id, "run": 1, "outcome": "crash reported"}
+    assert spec_from_dict(invoked[2].payload).run == 2
     assert done["attempts"] == 2
     assert done["executionArn"] == last_arn

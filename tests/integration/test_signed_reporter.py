@@ -56,7 +56,7 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
 
 
 def reporter(url: str) -> SignedCallbackReporter:
-    return SignedCallbackReporter(url, SECRET, attempt=3, delays=(0.05, 0.05, 0.05))
+    return SignedCallbackReporter(url, SECRET, run=3, delays=(0.05, 0.05, 0.05))
 
 
 def test_every_call_is_signed_and_numbered_upwards(endpoint):
@@ -70,7 +70,7 @@ def test_every_call_is_signed_and_numbered_upwards(endpoint):
     for header, body in state.calls:
         verify(SECRET, header, body, time.time())
     assert [e.kind for e in events] == ["started", "progress"]
-    assert {e.attempt for e in events} == {3}
+    assert {e.run for e in events} == {3}
     assert events[0].seq < events[1].seq
 
 

@@ -1,4 +1,4 @@
-"""The Step Functions JobQueue against moto's server: idempotent dispatch per attempt, stop,
+"""The Step Functions JobQueue against moto's server: idempotent dispatch per run, stop,
 stats, clear errors, and an endpoint taken from boto3's standard configuration."""
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ def queue(machine, moto_endpoint, monkeypatch):
     return StepFunctionsQueue(machine[1])
 
 
-def spec(attempt: int = 1) -> TranscodeSpec:
+def spec(run: int = 1) -> TranscodeSpec:
     job = make_job()
     return TranscodeSpec(job_id=job.id, source_path="a.mp4", source_duration=4.0,
                          preset=make_preset(), trim=Trim(), output_path=job.output_path,
-                         attempt=attempt)
+                         run=run)
 
 
-def test_a_repeated_dispatch_of_an_attempt_finds_its_execution(queue, machine):
+def test_a_repeated_dispatch_of_a_run_finds_its_execution(queue, machine):
     sfn, arn = machine
     one = spec()
 
@@ -52,21 +52,21 @@ def test_a_repeated_dispatch_of_an_attempt_finds_its_execution(queue, machine):
     with_previous = asyncio.run(queue.dispatch(one, previous=first))
 
     assert first == again == with_previous
-    assert first.execution_arn.endswith(f":{one.job_id}-a1")
+    assert first.execution_arn.endswith(f":{one.job_id}-r1")
     found = sfn.describe_execution(executionArn=first.execution_arn)
     assert (found["status"], found["input"]) == ("RUNNING", spec_to_json(one))
     assert len(sfn.list_executions(stateMachineArn=arn)["executions"]) == 1
 
 
-def test_an_attempt_whose_name_is_taken_by_an_ended_execution_takes_the_next(queue, machine):
+def test_a_run_whose_name_is_taken_by_an_ended_execution_takes_the_next(queue, machine):
     sfn, _ = machine
     one = spec()
     first = asyncio.run(queue.dispatch(one))
     asyncio.run(queue.stop(first.execution_arn, "cancelled"))
 
-    again = asyncio.run(queue.dispatch(one, previous=Dispatch()))  # a retry counts from 1
+    again = asyncio.run(queue.dispatch(one, previous=Dispatch()))  # e.g. a restored database
 
-    assert again.execution_arn.endswith(f":{one.job_id}-a1-2")
+    assert again.execution_arn.endswith(f":{one.job_id}-r1-2")
     assert sfn.describe_execution(executionArn=first.execution_arn)["status"] == "ABORTED"
     assert asyncio.run(queue.describe(again.execution_arn)).status == "RUNNING"
 

@@ -484,8 +484,8 @@ class SpyReporter:
         self.on_progress: ProgressReport | None = None
         self.on_completed: CompletedReport | None = None
 
-    def for_worker(self, worker_id: str, attempt: int | None = None) -> SpyReporter:
-        self.bound.append((worker_id, attempt))
+    def for_worker(self, worker_id: str, run: int | None = None) -> SpyReporter:
+        self.bound.append((worker_id, run))
         return self
 
     async def progress(self, job_id: uuid.UUID, progress: Progress) -> None:

@@ -1,9 +1,11 @@
 """Recording what a Lambda run reports on its signed callback (lambda mode).
 
-The database stays the truth, so a callback never moves a job backwards: a call of an
-attempt that is not the job's current one, a replay or an overtaken call (its `seq` at or
-below the last one taken), and progress after the outcome change nothing. The first call of
-the attempt being dispatched starts the job. The answer tells the run whether to go on."""
+The database stays the truth, so a callback never moves a job backwards: a call of a run
+that is not the job's live one (runs are numbered for good: a retry starts a new number, so
+a cancelled run still calling after a quick retry is not taken for the new one), a replay or
+an overtaken call (its `seq` at or below the last one taken), and progress after the outcome
+change nothing. The first call of the run being dispatched starts the job. The answer tells
+the run whether to go on."""
 
 from __future__ import annotations
 
@@ -42,14 +44,14 @@ class CallbackReceiver:
     record: RecordCallback
 
 
-def lambda_worker_id(attempt: int) -> str:
-    """The worker id a Lambda run of the given attempt holds the job under."""
-    return f"lambda:a{attempt}"
+def lambda_worker_id(run: int) -> str:
+    """The worker id the Lambda run with the given number holds the job under."""
+    return f"lambda:r{run}"
 
 
-def live_attempt(job: TranscodeJob) -> int:
-    """The attempt callbacks may speak for: the one being dispatched while pending."""
-    return job.attempts + 1 if job.status is JobStatus.PENDING else job.attempts
+def live_run(job: TranscodeJob) -> int:
+    """The run callbacks may speak for: the one being dispatched while pending."""
+    return job.runs + 1 if job.status is JobStatus.PENDING else job.runs
 
 
 class RecordCallback:
@@ -90,7 +92,7 @@ class RecordCallback:
                 return refusal, job
             now = self._clock.now()
             if job.status is JobStatus.PENDING:
-                job.start(now, lambda_worker_id(event.attempt))
+                job.start(now, lambda_worker_id(event.run))
             job.callback_seq = event.seq
             stop = await self._record(uow, job, event, missing)
             await uow.jobs.save(job)
@@ -135,10 +137,10 @@ class RecordCallback:
 def _refusal(job: TranscodeJob, event: CallbackEvent) -> CallbackAnswer | None:
     """The answer to a call that changes nothing, or None when it applies."""
     status = job.status.value
-    if event.attempt != live_attempt(job):
-        log.info("callback of job %s attempt %d ignored: the job is at attempt %d (%s)",
-                 job.id, event.attempt, live_attempt(job), status)
-        return CallbackAnswer(status, accepted=False, stop=True, reason="stale attempt")
+    if event.run != live_run(job):
+        log.info("callback of job %s run %d ignored: the job is at run %d (%s)",
+                 job.id, event.run, live_run(job), status)
+        return CallbackAnswer(status, accepted=False, stop=True, reason="stale run")
     if job.status is JobStatus.CANCELLED:
         return CallbackAnswer(status, accepted=False, stop=True, reason="cancelled")
     if job.status is JobStatus.COMPLETED:  # a repeat, or progress overtaken by the outcome

@@ -29,22 +29,22 @@ class DatabaseJobReporter:
 
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock,
                  outage_delays: Sequence[float] = OUTAGE_DELAYS,
-                 worker_id: str | None = None, attempt: int | None = None) -> None:
+                 worker_id: str | None = None, run: int | None = None) -> None:
         self._uow, self._clock, self._delays = uow, clock, outage_delays
-        self._worker_id, self._attempt = worker_id, attempt
+        self._worker_id, self._run = worker_id, run
 
-    def for_worker(self, worker_id: str, attempt: int | None = None) -> DatabaseJobReporter:
-        """A reporter whose writes count only while this worker (and attempt) owns the job."""
-        return DatabaseJobReporter(self._uow, self._clock, self._delays, worker_id, attempt)
+    def for_worker(self, worker_id: str, run: int | None = None) -> DatabaseJobReporter:
+        """A reporter whose writes count only while this worker (and run) owns the job."""
+        return DatabaseJobReporter(self._uow, self._clock, self._delays, worker_id, run)
 
     def _owns(self, job: TranscodeJob) -> bool:
         return ((self._worker_id is None or job.worker_id == self._worker_id)
-                and (self._attempt is None or job.attempts == self._attempt))
+                and (self._run is None or job.runs == self._run))
 
     def _check_owner(self, job: TranscodeJob) -> None:
         if not self._owns(job):
-            raise JobTakenOver(f"job {job.id} now belongs to {job.worker_id} (attempt "
-                               f"{job.attempts}); stopping")
+            raise JobTakenOver(f"job {job.id} now belongs to {job.worker_id} (run "
+                               f"{job.runs}); stopping")
 
     async def check_owned(self, job_id: uuid.UUID) -> None:
         async with self._uow() as uow:

@@ -1,4 +1,4 @@
-"""The body of a Lambda invocation: one attempt of one job, within the invocation's time.
+"""The body of a Lambda invocation: one run of one job, within the invocation's time.
 
 The run announces itself, checks that the staging disk (/tmp) has room, runs the same
 pipeline as the workers and reports through its RunReporter. While it runs it keeps MPR
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mpr.application.sweep_staging import remove_earlier_attempts
+from mpr.application.sweep_staging import remove_earlier_runs
 from mpr.application.transcode_pipeline import TranscodePipeline
 from mpr.domain.errors import JobCancelled, MprError
 from mpr.domain.executions import RunReporter
@@ -49,7 +49,7 @@ class LambdaRun:
         try:
             return await self._run(spec, reporter, seconds_left)
         finally:
-            await asyncio.to_thread(remove_earlier_attempts, self._staging, spec.job_id, 0)
+            await asyncio.to_thread(remove_earlier_runs, self._staging, spec.job_id, 0)
 
     async def _run(self, spec: TranscodeSpec, reporter: RunReporter,
                    seconds_left: Callable[[], float]) -> RunOutcome:
@@ -107,7 +107,7 @@ class LambdaRun:
             if why is not None:
                 work.cancel()
                 await asyncio.wait({work})
-                log.info("job %s attempt %d stopped: %s", spec.job_id, spec.attempt, why)
+                log.info("job %s run %d stopped: %s", spec.job_id, spec.run, why)
         return why
 
 

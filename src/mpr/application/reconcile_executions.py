@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mpr.application.dispatching import dispatch_job
-from mpr.application.job_callbacks import lambda_worker_id, live_attempt
+from mpr.application.job_callbacks import lambda_worker_id, live_run
 from mpr.application.recover_jobs import RecoveryResult
 from mpr.domain.errors import ConcurrentUpdate, InfrastructureError, MprError, NotFound
 from mpr.domain.executions import Executions, ExecutionState
@@ -109,8 +109,8 @@ class ReconcileExecutions:
                         lost.job.status, lost.job.execution_arn, lost.job.heartbeat_at):
                     return "alive"  # a callback came meanwhile
                 now = self._clock.now()
-                if job.status is JobStatus.PENDING:  # the attempt ran, and counts
-                    job.start(now, lambda_worker_id(live_attempt(job)))
+                if job.status is JobStatus.PENDING:  # the run happened, and counts
+                    job.start(now, lambda_worker_id(live_run(job)))
                 outcome = self._end(job, lost.reason, now)
                 await uow.jobs.save(job)
                 await uow.commit()

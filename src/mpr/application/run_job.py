@@ -35,7 +35,7 @@ class RunJob:
                        dispatched: TranscodeSpec | None = None) -> bool:
         """Run the job if this worker wins the claim; False when it was not pending.
 
-        The claim decides: a dispatched spec is run when it is the claimed attempt's, and
+        The claim decides: a dispatched spec is run when it is the claimed run's, and
         the spec is built from the claimed job otherwise."""
         spec = await self._claim(job_id, worker_id, dispatched)
         if spec is None:
@@ -58,16 +58,16 @@ class RunJob:
             job = await uow.jobs.claim(job_id, worker_id, self._clock.now())
             if job is None:
                 return None
-            if dispatched is not None and dispatched.attempt == job.attempts:
+            if dispatched is not None and dispatched.run == job.runs:
                 await uow.commit()
                 return dispatched
             asset = await uow.assets.get(job.source_asset_id)
             await uow.commit()
-        return spec_for(job, asset, job.attempts)
+        return spec_for(job, asset, job.runs)
 
     async def _run_leased(self, spec: TranscodeSpec, worker_id: str) -> None:
         """Run the pipeline while heart-beating; stop it when the job is no longer ours."""
-        reporter = self._reporter.for_worker(worker_id, spec.attempt)
+        reporter = self._reporter.for_worker(worker_id, spec.run)
         work = asyncio.create_task(self._pipeline.run(spec, reporter))
         beat = asyncio.create_task(self._beat(spec.job_id, worker_id, work))
         try:

@@ -1,6 +1,6 @@
-"""Remove staging areas no live encode will store: a killed run's, a stale attempt's, old ones.
+"""Remove staging areas no live encode will store: a killed run's, a stale run's, old ones.
 
-A staging area is one attempt's directory holding every object of its package (earlier
+A staging area is one run's directory holding every object of its package (earlier
 versions staged a single file, named the same way); each goes as a whole."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class StagedFile:
 
 
 class SweepStaging:
-    """Staging areas belong to one attempt of a job: kept only while that attempt processes
+    """Staging areas belong to one run of a job: kept only while that run processes
     the job, and never longer than the longest allowed job (`max_age` seconds)."""
 
     def __init__(self, uow: UnitOfWorkFactory, output_storage: MediaStorage, clock: Clock,
@@ -39,7 +39,7 @@ class SweepStaging:
         self._uow, self._output, self._clock, self._max_age = uow, output_storage, clock, max_age
 
     async def __call__(self) -> int:
-        """Remove what no live attempt owns; the number of areas (or files) removed."""
+        """Remove what no live run owns; the number of areas (or files) removed."""
         removed = 0
         for staged in await asyncio.to_thread(_staged, self._output.staging_dir()):
             if await self._abandoned(staged):
@@ -60,15 +60,15 @@ class SweepStaging:
                 job = await uow.jobs.get(owner.job_id)
         except NotFound:
             return True
-        return not (job.status is JobStatus.PROCESSING and job.attempts == owner.attempt)
+        return not (job.status is JobStatus.PROCESSING and job.runs == owner.run)
 
 
-def remove_earlier_attempts(directory: Path, job_id: uuid.UUID, attempt: int) -> int:
-    """Remove the staging areas of the job's other attempts (a new attempt starts); how many."""
+def remove_earlier_runs(directory: Path, job_id: uuid.UUID, run: int) -> int:
+    """Remove the staging areas of the job's other runs (a new run starts); how many."""
     removed = 0
-    for path in directory.glob(f"{job_id}.a*"):
+    for path in directory.glob(f"{job_id}.*"):
         owner = staging_owner(path.name)
-        if owner is not None and owner.attempt != attempt:
+        if owner is not None and owner.run != run:
             remove_staged(path)
             removed += 1
     return removed

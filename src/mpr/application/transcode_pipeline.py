@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mpr.application.missing_objects import raise_if_gone
 from mpr.application.output_check import check_output
-from mpr.application.sweep_staging import remove_earlier_attempts, remove_staged
+from mpr.application.sweep_staging import remove_earlier_runs, remove_staged
 from mpr.domain.errors import (
     JobCancelled,
     JobTakenOver,
@@ -39,8 +39,8 @@ class TranscodePipeline:
     async def run(self, spec: TranscodeSpec, reporter: JobReporter) -> None:
         """Run the spec; every outcome is reported, and nothing partial is left behind."""
         staging_dir = self._output.staging_dir()
-        await asyncio.to_thread(remove_earlier_attempts, staging_dir, spec.job_id, spec.attempt)
-        area = staging_dir / staging_name(spec.job_id, spec.attempt)
+        await asyncio.to_thread(remove_earlier_runs, staging_dir, spec.job_id, spec.run)
+        area = staging_dir / staging_name(spec.job_id, spec.run)
         try:
             output = await self._encode_and_store_once(spec, area, reporter)
         except JobCancelled:
@@ -84,7 +84,7 @@ class TranscodePipeline:
         except TranscodeError:
             await raise_if_gone(self._input, spec.source_path)
             raise
-        await reporter.check_owned(spec.job_id)  # a stale attempt stores nothing
+        await reporter.check_owned(spec.job_id)  # a stale run stores nothing
         return await self._probe_and_store(spec, area, staging, result.warnings)
 
     async def _probe_and_store(self, spec: TranscodeSpec, area: Path, staging: Path,

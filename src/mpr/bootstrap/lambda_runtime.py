@@ -31,9 +31,9 @@ class LambdaRuntime:
     callback_url: str
     secret: bytes
 
-    def reporter(self, attempt: int) -> SignedCallbackReporter:
-        """The reporter of one attempt's run."""
-        return SignedCallbackReporter(self.callback_url, self.secret, attempt)
+    def reporter(self, run: int) -> SignedCallbackReporter:
+        """The reporter of one run."""
+        return SignedCallbackReporter(self.callback_url, self.secret, run)
 
 
 def build_lambda(settings: Settings) -> LambdaRuntime:

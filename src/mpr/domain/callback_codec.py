@@ -4,7 +4,8 @@ One event per call: `started`, `progress` (also a heartbeat), `check` (may this 
 store its output?), `completed` (the stored output and its media info), `failed` (the
 encode failed: the job fails) or `crashed` (the state machine caught the Lambda dying:
 the job is retried while attempts remain). Each
-names the job and its attempt, and carries `seq`, a number the run increases with every
+names the job and its run (never reused, so a call of a run before a retry is told apart),
+and carries `seq`, a number the run increases with every
 call, so a replayed or overtaken call is recognised and changes nothing."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mpr.domain.errors import InvalidMessage
 from mpr.domain.job import Progress
 from mpr.domain.media import MediaInfo
 from mpr.domain.properties import bounded_properties
-from mpr.domain.spec_codec import MAX_ATTEMPT, MAX_SECONDS
+from mpr.domain.spec_codec import MAX_RUN, MAX_SECONDS
 
 MAX_CALLBACK_BYTES = 512 * 1024  # a completed event carries the output's probe data
 MAX_TEXT = 4000
@@ -32,11 +33,11 @@ _MEDIA = ("duration", "container", "video_codec", "audio_codec", "width", "heigh
 
 @dataclass(frozen=True, slots=True)
 class CallbackEvent:
-    """One callback of a run (job id + attempt) of a job."""
+    """One callback of a run (job id + run number) of a job."""
 
     kind: Kind
     job_id: uuid.UUID
-    attempt: int
+    run: int
     seq: int
     progress: Progress | None = None  # progress
     output_key: str | None = None  # completed
@@ -49,7 +50,7 @@ class CallbackEvent:
 def event_to_json(event: CallbackEvent) -> bytes:
     """The event as the compact JSON body of a callback."""
     data: dict[str, Any] = {"event": event.kind, "job_id": str(event.job_id),
-                            "attempt": event.attempt, "seq": event.seq}
+                            "run": event.run, "seq": event.seq}
     if event.kind == "progress" and event.progress is not None:
         p = event.progress
         data["progress"] = {"percent": p.percent, "current_time": p.current_time,
@@ -72,10 +73,10 @@ def event_from_json(body: bytes) -> CallbackEvent:
     kind = data.get("event")
     if kind not in KINDS:
         raise InvalidMessage(f"callback.event must be one of {', '.join(KINDS)}")
-    keys = {"event", "job_id", "attempt", "seq", *_EXTRA[kind]}
+    keys = {"event", "job_id", "run", "seq", *_EXTRA[kind]}
     values = sj.json_object(data, keys, "callback")
     base = {"kind": kind, "job_id": sj.ident(values["job_id"], "callback.job_id"),
-            "attempt": sj.integer(values["attempt"], "callback.attempt", (1, MAX_ATTEMPT)),
+            "run": sj.integer(values["run"], "callback.run", (1, MAX_RUN)),
             "seq": sj.integer(values["seq"], "callback.seq", (0, MAX_SEQ))}
     return CallbackEvent(**base, **_READERS[kind](values))
 

@@ -117,7 +117,8 @@ class TranscodeJob:
     execution_arn: str | None = None
     callback_seq: int = 0  # the last callback of this attempt's Lambda run taken (lambda mode)
     priority: int = 0
-    attempts: int = 0
+    attempts: int = 0  # runs of this job since it was created or last retried
+    runs: int = 0  # runs ever started: names each run, never reset (a retry keeps counting)
     worker_id: str | None = None
     heartbeat_at: datetime | None = None
     started_at: datetime | None = None
@@ -148,6 +149,7 @@ class TranscodeJob:
         """A worker took the job: it is processing, one more attempt."""
         self._transition("start", now)
         self.attempts += 1
+        self.runs += 1
         self.worker_id = worker_id
         self.heartbeat_at = now
         self.started_at = now

@@ -20,7 +20,8 @@ class TranscodeSpec:
     preset: TranscodePreset
     trim: Trim
     output_path: str  # the job's output_path in the output store
-    attempt: int = 1  # which run of the job this is; names its staging file
+    run: int = 1  # which run of the job this is (never reused): names its staging area,
+    # its execution and its callbacks, so a stale run is told apart from the live one
     source_has_video: bool | None = None  # None: unknown, so the output check does not ask
     source_has_audio: bool | None = None
 

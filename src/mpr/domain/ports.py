@@ -233,10 +233,10 @@ class JobReporter(Protocol):
 
 
 class JobReporters(Protocol):
-    """Hands each run the JobReporter that speaks for its worker (and attempt) alone."""
+    """Hands each run the JobReporter that speaks for its worker (and run) alone."""
 
-    def for_worker(self, worker_id: str, attempt: int | None = None) -> JobReporter:
-        """A reporter whose writes count only while this worker (and attempt) owns the job."""
+    def for_worker(self, worker_id: str, run: int | None = None) -> JobReporter:
+        """A reporter whose writes count only while this worker (and run) owns the job."""
         ...
 
 

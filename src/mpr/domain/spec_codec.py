@@ -2,7 +2,11 @@
 
 Decoding is strict, since a spec that crossed a queue is an untrusted message: every field
 and nothing else, each of its type, keys that stay inside their store, a trim within the
-source, bounded numbers, and a preset today's rules accept. Anything else: InvalidMessage."""
+source, bounded numbers, and a preset today's rules accept. Anything else: InvalidMessage.
+
+Version 2 names the run (`run`, never reused for the job); version 1, which named the
+attempt, is still read (a message queued before an upgrade), its attempt taken as the run:
+the upgrade's migration set every job's runs to its attempts."""
 
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ from mpr.domain.keys import normalise_key
 from mpr.domain.pipeline import TranscodeSpec
 from mpr.domain.preset_snapshot import preset_from_message, preset_to_snapshot
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
+READ_VERSIONS = (1, 2)
 MAX_SPEC_BYTES = 64 * 1024  # a preset's description (2,000 chars) and two keys fit many times
 MAX_SECONDS = 10_000_000.0  # about 115 days: longer than any media MPR encodes
-MAX_ATTEMPT = 2**31 - 1
+MAX_RUN = 2**31 - 1
 _KEYS = ("version", "job_id", "source_path", "source_duration", "preset", "trim",
-         "output_path", "attempt", "source_has_video", "source_has_audio")
+         "output_path", "run", "source_has_video", "source_has_audio")
+_RUN_KEY = {1: "attempt", 2: "run"}
 
 
 def spec_to_dict(spec: TranscodeSpec) -> dict[str, Any]:
@@ -30,7 +36,7 @@ def spec_to_dict(spec: TranscodeSpec) -> dict[str, Any]:
             "source_path": spec.source_path, "source_duration": spec.source_duration,
             "preset": preset_to_snapshot(spec.preset),
             "trim": {"start": spec.trim.start, "end": spec.trim.end},
-            "output_path": spec.output_path, "attempt": spec.attempt,
+            "output_path": spec.output_path, "run": spec.run,
             "source_has_video": spec.source_has_video,
             "source_has_audio": spec.source_has_audio}
 
@@ -47,8 +53,13 @@ def spec_from_json(text: str | bytes) -> TranscodeSpec:
 
 def spec_from_dict(data: object) -> TranscodeSpec:
     """The spec JSON data holds; InvalidMessage when it is not exactly a valid spec."""
-    values = sj.json_object(data, _KEYS, "spec")
-    sj.integer(values["version"], "spec.version", (SPEC_VERSION, SPEC_VERSION))
+    if not isinstance(data, dict):
+        sj.json_object(data, _KEYS, "spec")  # raises: says what came instead of an object
+        raise InvalidMessage("spec must be an object")
+    version = sj.integer(data.get("version"), "spec.version",
+                         (min(READ_VERSIONS), max(READ_VERSIONS)))
+    run_key = _RUN_KEY[version]
+    values = sj.json_object(data, [run_key if k == "run" else k for k in _KEYS], "spec")
     duration = _optional_seconds(values["source_duration"], "spec.source_duration")
     flag = sj.optional(sj.flag)
     return TranscodeSpec(
@@ -58,7 +69,7 @@ def spec_from_dict(data: object) -> TranscodeSpec:
         preset=preset_from_message(values["preset"], "spec.preset"),
         trim=_trim(values["trim"], duration),
         output_path=_store_key(values["output_path"], "spec.output_path"),
-        attempt=sj.integer(values["attempt"], "spec.attempt", (1, MAX_ATTEMPT)),
+        run=sj.integer(values[run_key], f"spec.{run_key}", (1, MAX_RUN)),
         source_has_video=flag(values["source_has_video"], "spec.source_has_video"),
         source_has_audio=flag(values["source_has_audio"], "spec.source_has_audio"),
     )

@@ -1,6 +1,7 @@
-"""Names of staging areas: one directory per attempt of a job, holding every object of its
+"""Names of staging areas: one directory per run of a job, holding every object of its
 package, so no two encodes share a file. (Earlier versions staged one file, named the same
-way with its extension; such leftovers are still recognised.)"""
+way with its extension, and by attempt ('.a1.') rather than run ('.r1.'); such leftovers are
+still recognised.)"""
 
 from __future__ import annotations
 
@@ -9,27 +10,27 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-_NAME = re.compile(r"(?P<job>[0-9a-f-]{36})\.a(?P<attempt>[0-9]{1,6})\.[0-9a-f]{8}"
+_NAME = re.compile(r"(?P<job>[0-9a-f-]{36})\.[ar](?P<run>[0-9]{1,10})\.[0-9a-f]{8}"
                    r"(\.[a-z0-9]{1,8})?")
 
 
 @dataclass(frozen=True, slots=True)
 class StagingOwner:
-    """The job attempt a staging area (or an earlier version's staging file) belongs to."""
+    """The job run a staging area (or an earlier version's staging file) belongs to."""
 
     job_id: uuid.UUID
-    attempt: int
+    run: int
 
 
-def staging_name(job_id: uuid.UUID, attempt: int, extension: str | None = None) -> str:
-    """A fresh name for one attempt's staging area: job id, attempt, a random part (and, for
+def staging_name(job_id: uuid.UUID, run: int, extension: str | None = None) -> str:
+    """A fresh name for one run's staging area: job id, run, a random part (and, for
     a single staged file, the extension)."""
-    name = f"{job_id}.a{attempt}.{secrets.token_hex(4)}"
+    name = f"{job_id}.r{run}.{secrets.token_hex(4)}"
     return name if extension is None else f"{name}.{extension}"
 
 
 def staging_owner(name: str) -> StagingOwner | None:
-    """The attempt a staging name belongs to; None for a name MPR did not make."""
+    """The run a staging name belongs to; None for a name MPR did not make."""
     match = _NAME.fullmatch(name)
     if match is None:
         return None
@@ -37,4 +38,4 @@ def staging_owner(name: str) -> StagingOwner | None:
         job_id = uuid.UUID(match["job"])
     except ValueError:
         return None
-    return StagingOwner(job_id, int(match["attempt"]))
+    return StagingOwner(job_id, int(match["run"]))

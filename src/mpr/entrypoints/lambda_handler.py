@@ -46,15 +46,15 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     if isinstance(event, dict) and "error" in event:
         return asyncio.run(_report_crash(services, event))
     spec = spec_from_dict(event)
-    reporter = services.reporter(spec.attempt)
+    reporter = services.reporter(spec.run)
 
     def seconds_left() -> float:
         return context.get_remaining_time_in_millis() / 1000
 
     outcome = asyncio.run(services.run(spec, reporter, seconds_left))
-    log.info("job %s attempt %d: %s %s", spec.job_id, spec.attempt, outcome.outcome,
+    log.info("job %s run %d: %s %s", spec.job_id, spec.run, outcome.outcome,
              outcome.detail)
-    return {"job_id": str(spec.job_id), "attempt": spec.attempt, "outcome": outcome.outcome,
+    return {"job_id": str(spec.job_id), "run": spec.run, "outcome": outcome.outcome,
             "detail": outcome.detail}
 
 
@@ -65,5 +65,5 @@ async def _report_crash(services: LambdaRuntime, event: dict[str, Any]) -> dict[
         raise InvalidMessage("error must be Step Functions' {Error, Cause} object")
     name, cause = str(error.get("Error") or "unknown"), str(error.get("Cause") or "")
     message = f"the Lambda run ended without an outcome: {name}: {cause}"[:4000]
-    await services.reporter(spec.attempt).crashed(spec.job_id, message)
-    return {"job_id": str(spec.job_id), "attempt": spec.attempt, "outcome": "crash reported"}
+    await services.reporter(spec.run).crashed(spec.job_id, message)
+    return {"job_id": str(spec.job_id), "run": spec.run, "outcome": "crash reported"}

@@ -24,21 +24,21 @@ def job(tables):
     return job
 
 
-def progress(job, seq, percent, attempt=1):
-    return CallbackEvent("progress", job.id, attempt, seq, progress=Progress(percent))
+def progress(job, seq, percent, run=1):
+    return CallbackEvent("progress", job.id, run, seq, progress=Progress(percent))
 
 
-def completed(job, seq, size=3, attempt=1, key=None):
-    return CallbackEvent("completed", job.id, attempt, seq, output_key=key or job.output_path,
+def completed(job, seq, size=3, run=1, key=None):
+    return CallbackEvent("completed", job.id, run, seq, output_key=key or job.output_path,
                          output_size=size, media=make_media())
 
 
-async def test_the_first_call_of_the_dispatched_attempt_starts_the_job(record, tables, job):
+async def test_the_first_call_of_the_dispatched_run_starts_the_job(record, tables, job):
     answer = await record(progress(job, 1, 10.0))
 
     stored = tables.jobs[job.id]
     assert (answer.accepted, answer.stop, stored.status) == (True, False, JobStatus.PROCESSING)
-    assert (stored.attempts, stored.progress, stored.callback_seq) == (1, 10.0, 1)
+    assert (stored.attempts, stored.runs, stored.progress, stored.callback_seq) == (1, 1, 10.0, 1)
 
 
 async def test_a_replayed_or_overtaken_call_changes_nothing(record, tables, job):
@@ -59,12 +59,12 @@ async def test_progress_never_decreases(record, tables, job):
     assert tables.jobs[job.id].progress == 60.0
 
 
-async def test_a_call_of_another_attempt_is_told_to_stop_and_changes_nothing(record, tables, job):
+async def test_a_call_of_another_run_is_told_to_stop_and_changes_nothing(record, tables, job):
     await record(progress(job, 1, 10.0))
 
-    answer = await record(progress(job, 2, 90.0, attempt=2))
+    answer = await record(progress(job, 2, 90.0, run=2))
 
-    assert (answer.accepted, answer.stop, answer.reason) == (False, True, "stale attempt")
+    assert (answer.accepted, answer.stop, answer.reason) == (False, True, "stale run")
     assert tables.jobs[job.id].progress == 10.0
 
 
@@ -129,3 +129,25 @@ async def test_an_unknown_job_is_not_found(record, job):
 
     with pytest.raises(NotFound):
         await record(progress(other, 1, 1.0))
+
+
+async def test_a_cancelled_run_still_calling_after_a_quick_retry_is_not_taken_for_the_new_one(
+        record, tables, job, clock):
+    # run 1 starts, is cancelled and the job retried at once: attempts start from 0 again,
+    # but the next run is run 2, so run 1's late calls cannot start or move the job
+    await record(progress(job, 1, 30.0))
+    stored = tables.jobs[job.id]
+    stored.cancel(clock.now())
+    stored.retry(clock.now())
+
+    late = await record(progress(job, 2, 60.0, run=1))
+    late_outcome = await record(completed(job, 3, run=1))
+    new = await record(progress(job, 1, 5.0, run=2))
+
+    assert (late.accepted, late.stop, late.reason) == (False, True, "stale run")
+    assert (late_outcome.accepted, late_outcome.stop) == (False, True)
+    assert new.accepted
+    stored = tables.jobs[job.id]
+    assert (stored.status, stored.attempts, stored.runs, stored.progress) == (
+        JobStatus.PROCESSING, 1, 2, 5.0)
+    assert stored.output_asset_id is None

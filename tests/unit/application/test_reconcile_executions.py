@@ -33,7 +33,7 @@ class ExecutionQueue(FakeQueue):
 
     async def dispatch(self, spec, priority=0, previous=None):
         await super().dispatch(spec, priority, previous)
-        return Dispatch(execution_arn=f"arn:x:execution:m:{spec.job_id}-a{spec.attempt}")
+        return Dispatch(execution_arn=f"arn:x:execution:m:{spec.job_id}-r{spec.run}")
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ async def test_a_source_that_vanished_fails_saying_so_and_one_that_did_not_keeps
 
 class LostLease(RecordingReporter):
     async def check_owned(self, job_id: uuid.UUID) -> None:
-        raise JobTakenOver(f"job {job_id} now belongs to another attempt")
+        raise JobTakenOver(f"job {job_id} now belongs to another run")
 
 
 async def test_an_attempt_that_lost_its_job_stores_nothing(
@@ -167,7 +167,7 @@ async def test_an_attempt_that_lost_its_job_stores_nothing(
     assert list(output_storage.staging_dir().iterdir()) == []
 
 
-async def test_each_attempt_encodes_into_its_own_staging_file(
+async def test_each_run_encodes_into_its_own_staging_file(
         input_storage, output_storage, transcoder, prober, clock, spec):
     seen: list[str] = []
     encode = transcoder.transcode
@@ -177,25 +177,25 @@ async def test_each_attempt_encodes_into_its_own_staging_file(
         return await encode(request, on_progress)
 
     transcoder.transcode = recording
-    for attempt in (1, 2):
+    for run in (1, 2):
         output_storage.objects.clear()
         await pipeline(input_storage, output_storage, transcoder, prober, clock).run(
-            dataclasses.replace(spec, attempt=attempt), RecordingReporter())
+            dataclasses.replace(spec, run=run), RecordingReporter())
 
     assert len(set(seen)) == 2
-    assert [Path(p).parent.name.split(".")[1] for p in seen] == ["a1", "a2"]
+    assert [Path(p).parent.name.split(".")[1] for p in seen] == ["r1", "r2"]
 
 
-async def test_a_new_attempt_removes_what_earlier_attempts_left_in_staging(
+async def test_a_new_run_removes_what_earlier_runs_left_in_staging(
         input_storage, output_storage, transcoder, prober, clock, spec):
     staging = output_storage.staging_dir()
     earlier = staging / staging_name(spec.job_id, 1, "mp4")
-    earlier.write_bytes(b"killed attempt")
+    earlier.write_bytes(b"killed run")
     other_job = staging / staging_name(uuid.uuid4(), 1, "mp4")
     other_job.write_bytes(b"someone else's encode")
 
     await pipeline(input_storage, output_storage, transcoder, prober, clock).run(
-        dataclasses.replace(spec, attempt=2), RecordingReporter())
+        dataclasses.replace(spec, run=2), RecordingReporter())
 
     assert not earlier.exists()
     assert other_job.exists()

@@ -28,7 +28,7 @@ def make_spec(**overrides: Any) -> TranscodeSpec:
     values: dict[str, Any] = {
         "job_id": uuid.uuid4(), "source_path": "clips/día 1/clip.mp4", "source_duration": 10.0,
         "preset": make_preset(framerate=29.97, audio_samplerate=48000, created_by="user:ann"),
-        "trim": Trim(1.5, 3.0), "output_path": "clips/día 1/clip_out.mp4", "attempt": 2,
+        "trim": Trim(1.5, 3.0), "output_path": "clips/día 1/clip_out.mp4", "run": 2,
         "source_has_video": True, "source_has_audio": False,
     }
     return TranscodeSpec(**(values | overrides))
@@ -55,7 +55,7 @@ def test_a_spec_survives_json_with_every_field() -> None:
 @pytest.mark.parametrize("preset", BUILTIN_PRESETS, ids=lambda p: p.name)
 def test_every_builtin_preset_travels_in_a_spec(preset) -> None:
     spec = make_spec(preset=preset, trim=Trim(), source_duration=None, source_has_video=None,
-                     source_has_audio=None, attempt=1)
+                     source_has_audio=None, run=1)
 
     assert spec_from_json(spec_to_json(spec).encode()) == spec
 
@@ -88,18 +88,18 @@ def test_the_codec_writes_every_field_of_the_spec() -> None:
     ({"trim": {"start": "1", "end": 2.0}}, "spec.trim.start must be a number, not a string"),
     ({"source_duration": 1e308}, "spec.source_duration must be between"),
     ({"source_duration": -10.0}, "spec.source_duration must be between"),
-    ({"attempt": 10**30}, "spec.attempt must be between 1 and"),
-    ({"attempt": 0}, "spec.attempt must be between 1 and"),
-    ({"attempt": True}, "spec.attempt must be an integer, not a boolean"),
-    ({"attempt": 2.0}, "spec.attempt must be an integer, not a number"),
+    ({"run": 10**30}, "spec.run must be between 1 and"),
+    ({"run": 0}, "spec.run must be between 1 and"),
+    ({"run": True}, "spec.run must be an integer, not a boolean"),
+    ({"run": 2.0}, "spec.run must be an integer, not a number"),
     ({"job_id": "not-a-uuid"}, "spec.job_id must be a UUID"),
     ({"job_id": "1B4E28BA-2FA1-11D2-883F-0016D3CCA427"}, "spec.job_id must be a UUID"),
     ({"job_id": "{1b4e28ba-2fa1-11d2-883f-0016d3cca427}"}, "spec.job_id must be a UUID"),
     ({"job_id": 12}, "spec.job_id must be a string"),
     ({"source_has_video": "yes"}, "spec.source_has_video must be true or false"),
     ({"command": "rm -rf /"}, "unknown field(s) 'command'"),
-    ({"attempt": _DELETE}, "spec lacks attempt"),
-    ({"version": 2}, "spec.version must be between 1 and 1"),
+    ({"run": _DELETE}, "spec lacks run"),
+    ({"version": 3}, "spec.version must be between 1 and 2"),
     ({"preset": "h264-720p"}, "spec.preset must be an object, not a string"),
 ])
 def test_a_hostile_spec_is_refused_saying_why(change, says) -> None:
@@ -132,10 +132,10 @@ def test_a_hostile_preset_in_a_spec_is_refused_saying_why(change, says) -> None:
 
 
 @pytest.mark.parametrize(("text", "says"), [
-    ('{"attempt": NaN}', "NaN is not a JSON number"),
-    ('{"attempt": Infinity}', "Infinity is not a JSON number"),
-    ('{"attempt": -Infinity}', "-Infinity is not a JSON number"),
-    ('{"attempt": ' + "9" * 5000 + "}", "not valid JSON"),
+    ('{"run": NaN}', "NaN is not a JSON number"),
+    ('{"run": Infinity}', "Infinity is not a JSON number"),
+    ('{"run": -Infinity}', "-Infinity is not a JSON number"),
+    ('{"run": ' + "9" * 5000 + "}", "not valid JSON"),
     ("[" * 100_000 + "]" * 100_000, "more than the"),
     ("[" * 30_000 + "]" * 30_000, "not valid JSON"),
     ('{"version": 1', "not valid JSON"),
@@ -169,3 +169,18 @@ def test_a_refused_spec_is_bad_input_with_a_code_of_its_own() -> None:
         spec_from_dict({})
 
     assert refused.value.code == "INVALID_MESSAGE"
+
+
+def test_a_version_1_spec_queued_before_the_upgrade_is_read_its_attempt_as_the_run() -> None:
+    spec = make_spec(run=3)
+    old = spec_to_dict(spec) | {"version": 1}
+    old["attempt"] = old.pop("run")
+
+    assert spec_from_dict(old) == spec
+
+
+def test_a_version_1_spec_with_the_new_run_field_is_refused() -> None:
+    mixed = spec_to_dict(make_spec()) | {"version": 1}
+
+    with pytest.raises(InvalidMessage, match="lacks attempt"):
+        spec_from_dict(mixed)

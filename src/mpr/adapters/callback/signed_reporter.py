@@ -41,16 +41,16 @@ class CallbackFailed(InfrastructureError):
 
 
 class SignedCallbackReporter:
-    """Reports one attempt of one job to MPR's callback endpoint."""
+    """Reports one run of one job to MPR's callback endpoint."""
 
-    def __init__(self, base_url: str, secret: bytes, attempt: int,
+    def __init__(self, base_url: str, secret: bytes, run: int,
                  interval: float = PROGRESS_INTERVAL, check_interval: float = CHECK_INTERVAL,
                  delays: Sequence[float] = DELAYS,
                  wall_clock: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"callback URL {base_url!r} must be http(s)")
-        self._base, self._secret, self._attempt = base_url.rstrip("/"), secret, attempt
+        self._base, self._secret, self._run = base_url.rstrip("/"), secret, run
         self._interval, self._check_interval, self._delays = interval, check_interval, delays
         self._wall, self._monotonic = wall_clock, monotonic
         self._seq = 0
@@ -112,9 +112,9 @@ class SignedCallbackReporter:
 
     def _event(self, kind: Kind, job_id: uuid.UUID) -> CallbackEvent:
         # microseconds of the wall clock, and always one more: a retried invocation of the
-        # same attempt (the state machine's Retry) goes on above the calls before it
+        # same run (the state machine's Retry) goes on above the calls before it
         self._seq = max(self._seq + 1, int(self._wall() * 1_000_000))
-        return CallbackEvent(kind=kind, job_id=job_id, attempt=self._attempt, seq=self._seq)
+        return CallbackEvent(kind=kind, job_id=job_id, run=self._run, seq=self._seq)
 
     async def _send(self, event: CallbackEvent) -> None:
         body = event_to_json(event)

@@ -1,14 +1,15 @@
-"""The JobQueue port on AWS Step Functions (lambda mode): one execution per job attempt.
+"""The JobQueue port on AWS Step Functions (lambda mode): one execution per run of a job.
 
 The execution's input is the job's spec (spec_codec JSON), which the state machine hands
-to the Lambda unchanged. Its name is derived from the job id and the attempt, so a
-repeated dispatch of the same attempt finds the execution already started (Step Functions
+to the Lambda unchanged. Its name is derived from the job id and the run number, so a
+repeated dispatch of the same run finds the execution already started (Step Functions
 answers a StartExecution of a running execution's name and input with that execution).
-A retried job counts its attempts from 1 again, and execution names stay taken for 90
-days, so a name held by an ended execution (or another input) moves on to the next
-suffix. Step Functions has no priorities: every execution starts at once. The client
-takes its endpoint from boto3's standard configuration (AWS_ENDPOINT_URL_SFN or
-AWS_ENDPOINT_URL: how the tests point it at moto); the region comes from the ARN.
+Run numbers are never reused for a job, but execution names stay taken for 90 days (a
+database restored from a backup, another MPR on the same state machine), so a name held by
+an ended execution (or another input) moves on to the next suffix. Step Functions has no
+priorities: every execution starts at once. The client takes its endpoint from boto3's
+standard configuration (AWS_ENDPOINT_URL_SFN or AWS_ENDPOINT_URL: how the tests point it at
+moto); the region comes from the ARN.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def region_of(state_machine_arn: str) -> str:
 
 
 def execution_name(spec: TranscodeSpec, n: int = 1) -> str:
-    """The n-th name an attempt's execution may take (80 characters at most)."""
-    base = f"{spec.job_id}-a{spec.attempt}"
+    """The n-th name a run's execution may take (80 characters at most)."""
+    base = f"{spec.job_id}-r{spec.run}"
     return base if n == 1 else f"{base}-{n}"
 
 
@@ -68,7 +69,7 @@ class StepFunctionsQueue:
 
     async def dispatch(self, spec: TranscodeSpec, priority: int = 0,
                        previous: Dispatch | None = None) -> Dispatch:
-        """Start the attempt's execution, or find the one already running it."""
+        """Start the run's execution, or find the one already running it."""
         return Dispatch(execution_arn=await self._call(self._start, spec, previous))
 
     def _start(self, spec: TranscodeSpec, previous: Dispatch | None) -> str:
@@ -86,8 +87,8 @@ class StepFunctionsQueue:
                     raise
             if self._runs(f"{self._executions}:{name}", payload):
                 return f"{self._executions}:{name}"
-        raise QueueError(f"no free execution name for job {spec.job_id} attempt "
-                         f"{spec.attempt} after {MAX_NAMES} tries")
+        raise QueueError(f"no free execution name for job {spec.job_id} run "
+                         f"{spec.run} after {MAX_NAMES} tries")
 
     def _runs(self, arn: str, payload: str) -> bool:
         """True when the execution is running with exactly this input."""

@@ -13,7 +13,7 @@ _PRESET_SETTINGS = tuple(n for n in PRESET_FIELDS if n != "id")
 _JOB_SCALARS = ("output_filename", "output_path", "progress", "current_time", "speed", "eta",
                 "error_message", "output_asset_id", "task_id", "execution_arn", "callback_seq",
                 "priority",
-                "attempts", "worker_id", "heartbeat_at", "started_at", "completed_at",
+                "attempts", "runs", "worker_id", "heartbeat_at", "started_at", "completed_at",
                 "created_at", "updated_at", "created_by")
 _MEDIA_COLUMNS = ("duration", "container", "video_codec", "audio_codec", "width", "height",
                   "framerate", "bitrate")

@@ -144,6 +144,7 @@ class JobRow(Base):
         CheckConstraint(_one_of("status", JobStatus), name="status"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
         CheckConstraint("attempts >= 0", name="attempts"),
+        CheckConstraint("runs >= attempts", name="runs"),
         Index("ix_transcode_jobs_created", "created_at", "id"),
         Index("ix_transcode_jobs_status_created", "status", "created_at", "id"),
         Index("ix_transcode_jobs_source_created", "source_asset_id", "created_at", "id"),
@@ -175,6 +176,7 @@ class JobRow(Base):
     callback_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     priority: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer)
+    runs: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     worker_id: Mapped[str | None] = mapped_column(String(255))
     heartbeat_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]

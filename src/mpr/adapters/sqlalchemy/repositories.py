@@ -253,8 +253,10 @@ class SqlJobRepository(_SqlRepository):
 
 
 def _started(worker_id: str, now: datetime) -> dict[str, Any]:
-    """Column values of TranscodeJob.start(): processing, one more attempt, progress reset."""
+    """Column values of TranscodeJob.start(): processing, one more attempt and run, progress
+    reset."""
     return {"status": JobStatus.PROCESSING.value, "attempts": JobRow.attempts + 1,
+            "runs": JobRow.runs + 1,
             "worker_id": worker_id, "heartbeat_at": now, "started_at": now, "updated_at": now,
             "error_message": None, "progress": 0.0, "current_time": None, "speed": None,
             "eta": None, "version": JobRow.version + 1}

@@ -6,7 +6,7 @@ body before anything is parsed. Answers, in JSON:
   repeat or an overtaken call that changed nothing); the run goes on.
 - 409 `{"status": <job status>, "accepted": false, "stop": true, "reason": ...}`: the run
   must stop now and store nothing: the job was cancelled (`reason` "cancelled"), this
-  attempt is no longer the job's ("stale attempt"), or the job already ended.
+  run is no longer the job's live one ("stale run"), or the job already ended.
 - 400 a body that is not exactly one callback event, or names another job; 401 unsigned,
   badly signed, or signed more than 300 s from the server's clock, and every call to a server
   not in lambda mode (it holds no callback secret, so no signature can be good); 404 unknown
