@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from mpr.bootstrap.services import services_of, wire
 from mpr.settings import Settings
 from tests.integration.db_fixtures import create_database, drop_database
 from tests.integration.redis_fixtures import redis_client, redis_url  # noqa: F401 - fixtures
+from tests.integration.server_fixtures import STOP_TIMEOUT, running_server
 
 
 @pytest.fixture
@@ -54,3 +56,24 @@ async def test_close_leaves_no_connection_to_the_database_or_to_redis(
     assert listed_before
     assert await _connections_to(pg_server_url, database_url) == 0
     assert redis_client.client_list(client_id=[redis_id]) == []
+
+
+def test_a_terminated_embedded_server_stops_its_background_work_then_exits_cleanly(
+        tmp_path: Path) -> None:
+    # the embedded default runs every background task: the event follower, the upload sweep,
+    # the reconciler, the input watcher and the in-process workers
+    with running_server("lifecycle", tmp_path / "data", {"MPR_WATCH": "true"}) as server:
+        server.client.get("/ready").raise_for_status()
+        server.process.send_signal(signal.SIGTERM)
+        code = server.process.wait(STOP_TIMEOUT)
+        log = server.log_path.read_text("utf-8", "replace")
+
+    # uvicorn re-raises the signal once its graceful shutdown is over
+    assert code == -signal.SIGTERM, log[-3000:]
+    stopped = [line for line in log.splitlines() if "stopped: " in line]
+    assert len(stopped) == 1, log[-3000:]
+    for task in ("sweep-uploads", "watch-input", "reconcile", "mpr-events"):
+        assert task in stopped[0]
+    for trouble in ("Traceback", "Task was destroyed but it is pending",
+                    "background task", "Exception in callback", "ERROR"):
+        assert trouble not in log, log[-3000:]

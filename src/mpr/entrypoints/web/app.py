@@ -26,6 +26,7 @@ from mpr.entrypoints.web.graphql.schema import make_schema
 from mpr.entrypoints.web.health import health, ready
 from mpr.entrypoints.web.host_origin import HostOriginCheck
 from mpr.entrypoints.web.login import login, login_form, logout
+from mpr.entrypoints.web.logs import logging_config
 from mpr.entrypoints.web.security import security_headers
 from mpr.entrypoints.web.timing import ServerTiming
 from mpr.entrypoints.web.ui import ui_router
@@ -43,12 +44,13 @@ def create_app(services: Services, *, run_workers: bool | None = None) -> Litest
         await services.prepare()
         follower = asyncio.create_task(services.follow_events(), name="mpr-events")
         reconciler = None
-        sweeper = asyncio.create_task(_sweep_uploads_forever(services))
+        sweeper = asyncio.create_task(_sweep_uploads_forever(services), name="sweep-uploads")
         if workers:
             await services.start_embedded_workers()
-            reconciler = asyncio.create_task(_reconcile_forever(services))
+            reconciler = asyncio.create_task(_reconcile_forever(services), name="reconcile")
         elif services.reconcile_executions is not None:  # lambda mode
-            reconciler = asyncio.create_task(services.reconcile_executions())
+            reconciler = asyncio.create_task(services.reconcile_executions(),
+                                             name="reconcile-executions")
         watcher = None
         if workers and services.settings.watch_enabled:
             watcher = asyncio.create_task(services.input_watch.run(), name="watch-input")
@@ -62,13 +64,18 @@ def create_app(services: Services, *, run_workers: bool | None = None) -> Litest
         try:
             yield
         finally:
-            sweeper.cancel()
-            if watcher is not None:
-                watcher.cancel()
-            if reconciler is not None:
-                reconciler.cancel()
-            follower.cancel()
+            # stopped and awaited before the services close: none of them runs on a closed
+            # engine or pool, and each one's clean-up (a lock released, a listener gone) ends
+            background = [t for t in (sweeper, watcher, reconciler, follower) if t is not None]
+            for task in background:
+                task.cancel()
+            for task, outcome in zip(background, await asyncio.gather(
+                    *background, return_exceptions=True), strict=True):
+                if isinstance(outcome, Exception):
+                    log.error("background task %s ended with %r", task.get_name(), outcome)
             await services.close()
+            log.info("stopped: %s ended, services closed",
+                     ", ".join(task.get_name() for task in background))
 
     settings = services.settings
     openapi = OpenAPIConfig(title="MPR", version=__version__) if settings.openapi else None
@@ -79,7 +86,8 @@ def create_app(services: Services, *, run_workers: bool | None = None) -> Litest
                                     job_callback],
                     lifespan=[lifespan], state=State({"services": services}),
                     middleware=[hosts, ServerTiming],
-                    before_send=[security_headers(settings)], openapi_config=openapi)
+                    before_send=[security_headers(settings)], openapi_config=openapi,
+                    logging_config=logging_config(settings.log_level))
 
 
 async def _reconcile_forever(services: Services) -> None:
