@@ -220,6 +220,18 @@ def test_the_output_asset_is_the_master_playlist_with_the_package_under_its_pref
     assert not [f for f in files if f.startswith(".")]
 
 
+async def test_the_output_asset_counts_every_object_of_the_package(
+        services: Services, ladder: Ladder) -> None:
+    asset = await services.queries.asset(str(ladder.job.output_asset_id))
+    stored = sum(p.stat().st_size for p in ladder.folder.rglob("*") if p.is_file())
+
+    assert asset.file_size == stored
+    assert stored > 50 * ladder.master.stat().st_size
+    assert asset.media.duration
+    # the bytes of every rendition over the duration: more than the top rendition alone
+    assert asset.media.bitrate == round(stored * 8 / asset.media.duration)
+
+
 async def test_a_trimmed_ladder_lasts_the_trim_in_every_rendition(
         services: Services, data_dir: Path) -> None:
     ladder = await run_ladder(services, data_dir, "sd.mp4", "hls", trim_start=2.0,

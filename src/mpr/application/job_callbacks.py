@@ -119,6 +119,7 @@ class RecordCallback:
             return True
         else:
             output = TranscodeOutput(key=job.output_path, size=event.output_size or 0,
+                                     package_size=event.package_size,
                                      media=(event.media or MediaInfo()).bounded(),
                                      warnings=event.warnings)
             await register_output(uow, job, output, now)

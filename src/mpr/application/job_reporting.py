@@ -107,7 +107,7 @@ async def register_output(uow: UnitOfWork, job: TranscodeJob, output: TranscodeO
                           now: datetime) -> None:
     """Register the stored output as a ready output asset and complete the job (uncommitted);
     the same in every executor."""
-    asset = MediaAsset.register(output.key, Location.OUTPUT, now, output.size)
+    asset = MediaAsset.register(output.key, Location.OUTPUT, now, output.stored_size)
     asset.mark_ready(output.media, now)
     await uow.assets.add(asset)
     for warning in output.warnings:

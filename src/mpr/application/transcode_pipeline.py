@@ -93,7 +93,7 @@ class TranscodePipeline:
         area), then check it against the spec; a failure of any step leaves nothing stored."""
         probing = asyncio.create_task(self._prober.probe(MediaSource.at(str(staging))))
         try:
-            stored = (await self._output.put_package(spec.output_path, area)).main
+            package = await self._output.put_package(spec.output_path, area)
         except BaseException:
             probing.cancel()
             await asyncio.gather(probing, return_exceptions=True)
@@ -102,9 +102,9 @@ class TranscodePipeline:
             media = await probing
             warnings += check_output(spec, media, warnings)
         except BaseException:
-            await asyncio.shield(self._discard(stored.key))
+            await asyncio.shield(self._discard(package.main.key))
             raise
-        return TranscodeOutput(key=stored.key, size=stored.size, media=media, warnings=warnings)
+        return package.output(media, warnings)
 
     async def _discard(self, key: str) -> None:
         try:

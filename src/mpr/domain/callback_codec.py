@@ -41,7 +41,8 @@ class CallbackEvent:
     seq: int
     progress: Progress | None = None  # progress
     output_key: str | None = None  # completed
-    output_size: int | None = None
+    output_size: int | None = None  # the main object's bytes
+    package_size: int | None = None  # every object's, for a package of several
     media: MediaInfo | None = None
     message: str | None = None  # failed
     warnings: tuple[str, ...] = field(default=())
@@ -57,6 +58,7 @@ def event_to_json(event: CallbackEvent) -> bytes:
                             "speed": p.speed, "eta": p.eta}
     if event.kind == "completed":
         data["output"] = {"key": event.output_key, "size": event.output_size,
+                          "package_size": event.package_size,
                           "media": _media_to_dict(event.media or MediaInfo())}
     if event.kind in ("completed", "failed", "crashed"):
         data["warnings"] = list(event.warnings)
@@ -104,9 +106,12 @@ def _progress(values: Any) -> dict[str, Any]:
 
 
 def _completed(values: Any) -> dict[str, Any]:
-    out = sj.json_object(values["output"], ("key", "size", "media"), "callback.output")
+    out = sj.json_object(values["output"], ("key", "size", "package_size", "media"),
+                         "callback.output")
+    package_size = sj.optional(lambda v, w: sj.integer(v, w, (0, 2**62)))
     return {"output_key": _text(out["key"], "callback.output.key"),
             "output_size": sj.integer(out["size"], "callback.output.size", (0, 2**62)),
+            "package_size": package_size(out["package_size"], "callback.output.package_size"),
             "media": _media_from(out["media"]), "warnings": _warnings(values["warnings"])}
 
 

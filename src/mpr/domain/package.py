@@ -9,12 +9,12 @@ from the main key by that rule alone, so an asset's key is all it takes to know 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mpr.domain.errors import ValidationError
 from mpr.domain.keys import normalise_key
-from mpr.domain.media import extension_of
-from mpr.domain.pipeline import StoredObject
+from mpr.domain.media import MediaInfo, extension_of
+from mpr.domain.pipeline import StoredObject, TranscodeOutput
 
 MANIFEST_EXTENSIONS = frozenset({"m3u8", "mpd"})
 
@@ -132,3 +132,21 @@ class StoredPackage:
     @property
     def main(self) -> StoredObject:
         return self.objects[-1]
+
+    @property
+    def size(self) -> int:
+        """Every object's bytes."""
+        return sum(o.size for o in self.objects)
+
+    def output(self, media: MediaInfo, warnings: tuple[str, ...] = ()) -> TranscodeOutput:
+        """The finished output this package holds, given its main object's probe.
+
+        A package of several objects is the size of them all, and its bitrate is those bytes
+        over the duration (a manifest's own probe knows neither: the bytes are the
+        renditions')."""
+        if len(self.objects) == 1:
+            return TranscodeOutput(self.main.key, self.main.size, media, warnings)
+        total = self.size
+        bitrate = round(total * 8 / media.duration) if media.duration else None
+        return TranscodeOutput(self.main.key, self.main.size, replace(media, bitrate=bitrate),
+                               warnings, package_size=total)

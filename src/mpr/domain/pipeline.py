@@ -68,9 +68,15 @@ class TranscodeOutput:
     """A finished output: where it is stored, its size and what it contains."""
 
     key: str
-    size: int
+    size: int  # the main object's bytes
     media: MediaInfo
     warnings: tuple[str, ...] = ()  # the encoder's and the output check's, kept on the job
+    package_size: int | None = None  # every object's bytes, for a package of several
+
+    @property
+    def stored_size(self) -> int:
+        """What the output takes in the store: the whole package."""
+        return self.size if self.package_size is None else self.package_size
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ JOB = uuid.uuid4()
     CallbackEvent("progress", JOB, 1, 3, progress=Progress(42.5, 4.2, 1.5, 3.0)),
     CallbackEvent("completed", JOB, 1, 9, output_key="out/a.mp4", output_size=1234,
                   media=make_media(), warnings=("w",)),
+    CallbackEvent("completed", JOB, 2, 9, output_key="out/l/master.m3u8", output_size=300,
+                  package_size=750_300, media=make_media()),
     CallbackEvent("failed", JOB, 3, 4, message="ffmpeg exited 1", warnings=("x",)),
     CallbackEvent("crashed", JOB, 1, 5, message="Sandbox.Timedout"),
 ])

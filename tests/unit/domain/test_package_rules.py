@@ -4,7 +4,9 @@ import pytest
 
 from mpr.domain.asset import Location, MediaAsset
 from mpr.domain.errors import ValidationError
-from mpr.domain.package import Package, package_prefix, staged_path_of
+from mpr.domain.media import MediaInfo
+from mpr.domain.package import Package, StoredPackage, package_prefix, staged_path_of
+from mpr.domain.pipeline import StoredObject
 from tests.factories import NOW
 
 
@@ -86,3 +88,26 @@ def test_an_output_asset_knows_its_package_and_a_source_has_none() -> None:
 
     assert (ladder.package_prefix, single.package_prefix) == ("out/l/", "out/clip.mp4")
     assert source.package_prefix is None
+
+
+def test_a_stored_single_file_is_its_own_size_and_keeps_its_probed_bitrate() -> None:
+    stored = StoredPackage(Package.single("out/a.mp4"), (StoredObject("out/a.mp4", 1000),))
+
+    output = stored.output(MediaInfo(duration=2.0, bitrate=3000), ("w",))
+
+    assert (output.key, output.size, output.stored_size, output.package_size) == (
+        "out/a.mp4", 1000, 1000, None)
+    assert (output.media.bitrate, output.warnings) == (3000, ("w",))
+
+
+def test_a_stored_ladder_is_the_size_of_all_its_objects_and_their_bitrate() -> None:
+    objects = (StoredObject("out/l/720p_0.ts", 600_000), StoredObject("out/l/360p_0.ts", 150_000),
+               StoredObject("out/l/master.m3u8", 500))
+    stored = StoredPackage(Package.staged("out/l/master.m3u8", ["720p_0.ts", "360p_0.ts",
+                                                             "master.m3u8"]), objects)
+
+    output = stored.output(MediaInfo(duration=4.0, bitrate=12))
+
+    assert (output.size, output.package_size, output.stored_size) == (500, 750_500, 750_500)
+    assert output.media.bitrate == round(750_500 * 8 / 4.0)
+    assert stored.output(MediaInfo(duration=None)).media.bitrate is None

@@ -91,7 +91,8 @@ class SignedCallbackReporter:
 
     async def completed(self, job_id: uuid.UUID, output: TranscodeOutput) -> None:
         await self._send(replace(self._event("completed", job_id), output_key=output.key,
-                                 output_size=output.size, media=output.media,
+                                 output_size=output.size, package_size=output.package_size,
+                                 media=output.media,
                                  warnings=tuple(output.warnings)))
 
     async def failed(self, job_id: uuid.UUID, message: str,
