@@ -2,27 +2,38 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two installs: `make run` needs only the package (RUN_STAMP); `make test` adds the dev extra's
+# test tools (DEV_STAMP, which also satisfies RUN_STAMP).
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 # `make run` honours MPR_HOST, MPR_PORT, MPR_DATA_DIR (and every other MPR_*) from the
 # environment; their defaults live in src/mpr/settings.py.
 
-.PHONY: run test setup system browser stack-tools js deploy-js lint stack-lint deploy-lint \
+.PHONY: run test setup setup-run system browser stack-tools js deploy-js lint stack-lint deploy-lint \
 	typecheck imports unit integration bench clean
 
-run: setup system
+run: setup-run system
 	$(BIN)/mpr serve
 
 test: setup system browser stack-tools js deploy-js
 	$(MAKE) --no-print-directory lint stack-lint deploy-lint typecheck imports unit integration
 
-setup: $(STAMP)
+setup: $(DEV_STAMP)  # the package and the test tools
 
-$(STAMP): pyproject.toml
+setup-run: $(RUN_STAMP)  # the package and what running it needs, nothing more
+
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "MPR needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
 	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(RUN_STAMP)
 
 system:
 	@scripts/ensure-system-packages.sh ffmpeg=ffmpeg ffprobe=ffmpeg

@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
     "tokens": Rule(Role.ADMIN, "query { tokens { name } }"),
     "deletions": Rule(Role.ADMIN, "query { deletions { name } }"),
     "scanMediaFolder": Rule(Role.OPERATOR, "mutation { scanMediaFolder { found } }"),
+    "waitingMedia": Rule(Role.OPERATOR, "query { waitingMedia { count names } }"),
     "createJob": Rule(Role.OPERATOR, """mutation($a: ID!) { createJob(input: {sourceAssetId: $a,
         trimStart: 0, trimEnd: 0.5}) { id } }""", lambda w: {"a": w.asset}),
     "cancelJob": Rule(Role.OPERATOR, "mutation($id: ID!) { cancelJob(id: $id) { id } }",

@@ -96,3 +96,16 @@ def test_the_admin_lists_have_no_severe_violation(opened: Page, listing: str) ->
 
     found = severe_violations(opened)
     assert found == [], "\n".join(found)
+
+
+def test_the_preset_editor_showing_a_refusal_has_no_severe_violation(opened: Page) -> None:
+    opened.goto("/")
+    opened.wait_for_selector("html[data-ready=true]", state="attached")
+    opened.get_by_role("button", name="Presets", exact=True).click()
+    dialog = opened.locator("#preset-dialog")
+    dialog.get_by_role("button", name="New preset").click()
+    dialog.get_by_role("button", name="Create preset").click()
+    expect(dialog.locator("#pe-name-error")).to_have_text("a preset needs a name")
+
+    found = severe_violations(opened)
+    assert found == [], "\n".join(found)

@@ -22,7 +22,8 @@ class PresetFields:
     def __post_init__(self) -> None:
         unknown = set(self.values).difference(EDITABLE_FIELDS)
         if unknown:
-            raise ValidationError(f"unknown preset field(s): {', '.join(sorted(unknown))}")
+            raise ValidationError(f"unknown preset field(s): {', '.join(sorted(unknown))}",
+                                  field=sorted(unknown)[0])
 
 
 async def seed_builtin_presets(uow_factory: UnitOfWorkFactory, clock: Clock) -> int:
@@ -49,8 +50,8 @@ class CreatePreset:
 
     async def __call__(self, fields: PresetFields) -> TranscodePreset:
         now = self._clock.now()
-        if "name" not in fields.values:
-            raise ValidationError("a preset needs a name")
+        if fields.values.get("name") is None:
+            raise ValidationError("a preset needs a name", field="name")
         preset = TranscodePreset(id=uuid.uuid4(), created_at=now, updated_at=now,
                                  **fields.values)
         async with self._uow() as uow:
@@ -102,7 +103,7 @@ def _refuse_builtin(preset: TranscodePreset, verb: str) -> None:
 
 async def _check_name_free(uow: UnitOfWork, name: str, own_id: uuid.UUID | None) -> None:
     if name in BUILTIN_NAMES and own_id is None:
-        raise Conflict(f"preset name {name} is reserved for a builtin preset")
+        raise Conflict(f"preset name {name} is reserved for a builtin preset", field="name")
     existing = await uow.presets.get_by_name(name)
     if existing is not None and existing.id != own_id:
-        raise Conflict(f"a preset named {name} already exists")
+        raise Conflict(f"a preset named {name} already exists", field="name")

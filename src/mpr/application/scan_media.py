@@ -60,7 +60,7 @@ class ScanMedia:
         async with self._uow() as uow:
             known = await uow.assets.known_paths(Location.INPUT)
         objects = []
-        for key in {k for k in keys if _is_candidate(k) and k not in known}:
+        for key in {k for k in keys if is_candidate(k) and k not in known}:
             try:
                 objects.append(await self._storage.stat(key))
             except (NotFound, StorageError):
@@ -74,7 +74,7 @@ class ScanMedia:
         async with self._uow() as uow:
             entries = await uow.assets.inventory(Location.INPUT)
         listed = {obj.key: obj async for obj in self._storage.list()}
-        found = [obj for key, obj in listed.items() if _is_candidate(key)]
+        found = [obj for key, obj in listed.items() if is_candidate(key)]
         known = {entry.file_path for entry in entries}
         gate = asyncio.Semaphore(self._concurrency)
         new = [obj for obj in found if obj.key not in known]
@@ -155,7 +155,7 @@ def _retrieve_outcome(task: asyncio.Task[ScanResult]) -> None:
         task.exception()
 
 
-def _is_candidate(key: str) -> bool:
+def is_candidate(key: str) -> bool:
     """A media file by extension, not hidden, with a key that is safe to use."""
     if any(part.startswith(".") for part in key.split("/")) or not is_media_filename(key):
         return False

@@ -10,9 +10,13 @@ class MprError(Exception):
 
 
 class DomainError(MprError):
-    """A rule of the domain refused the request."""
+    """A rule of the domain refused the request; `field` names the input at fault, if one is."""
 
     code = "DOMAIN_ERROR"
+
+    def __init__(self, *args: object, field: str | None = None) -> None:
+        super().__init__(*args)
+        self.field = field
 
 
 class ValidationError(DomainError):

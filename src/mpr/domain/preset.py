@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import InitVar, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -138,15 +140,19 @@ EDITABLE_FIELDS: tuple[str, ...] = tuple(n for n in PRESET_FIELDS if n not in MA
 
 def validate_preset(p: TranscodePreset) -> None:
     """Refuse presets ffmpeg could not run or that could touch arbitrary files."""
+    _check(p.name is not None, "a preset needs a name", "name")  # GraphQL lets null through
     _check(bool(_NAME.fullmatch(p.name)),
-           f"preset name {p.name!r} must be 1-64 letters, digits, '.', '_' or '-'")
-    check_free_text(p.description, "preset description", MAX_DESCRIPTION_LENGTH)
+           f"preset name {p.name!r} must be 1-64 letters, digits, '.', '_' or '-'", "name")
+    with _about("description"):
+        check_free_text(p.description, "preset description", MAX_DESCRIPTION_LENGTH)
     _check(p.video_codec is None or p.video_codec in VIDEO_CODECS,
-           f"unknown video codec {p.video_codec!r}; allowed: {', '.join(sorted(VIDEO_CODECS))}")
+           f"unknown video codec {p.video_codec!r}; allowed: {', '.join(sorted(VIDEO_CODECS))}",
+           "video_codec")
     _check(p.audio_codec is None or p.audio_codec in AUDIO_CODECS,
-           f"unknown audio codec {p.audio_codec!r}; allowed: {', '.join(sorted(AUDIO_CODECS))}")
+           f"unknown audio codec {p.audio_codec!r}; allowed: {', '.join(sorted(AUDIO_CODECS))}",
+           "audio_codec")
     _check(p.video_codec is not None or p.audio_codec is not None,
-           "a preset needs a video codec, an audio codec or both")
+           "a preset needs a video codec, an audio codec or both", "video_codec")
     _check_container(p)
     _check_ladder(p)
     _check_video_settings(p)
@@ -155,28 +161,33 @@ def validate_preset(p: TranscodePreset) -> None:
 
 def _check_container(p: TranscodePreset) -> None:
     if p.container is None:
-        _check(p.is_stream_copy, "only a stream-copy preset may leave the container unset")
+        _check(p.is_stream_copy, "only a stream-copy preset may leave the container unset",
+               "container")
         return
     _check(p.container in CONTAINERS,
-           f"unknown container {p.container!r}; allowed: {', '.join(sorted(CONTAINERS))}")
+           f"unknown container {p.container!r}; allowed: {', '.join(sorted(CONTAINERS))}",
+           "container")
     video_ok, audio_ok = CONTAINER_CODECS[p.container]
     _check(p.video_codec is None or p.video_codec in video_ok,
-           f"container {p.container} cannot hold video codec {p.video_codec}")
+           f"container {p.container} cannot hold video codec {p.video_codec}", "video_codec")
     _check(p.audio_codec is None or p.audio_codec in audio_ok,
-           f"container {p.container} cannot hold audio codec {p.audio_codec}")
+           f"container {p.container} cannot hold audio codec {p.audio_codec}", "audio_codec")
 
 
 def _check_ladder(p: TranscodePreset) -> None:
     """A ladder needs video and its renditions, which replace the single-output settings."""
     if not p.is_ladder:
-        _check(p.renditions is None, "renditions are for ladder containers (hls, cmaf) only")
+        _check(p.renditions is None, "renditions are for ladder containers (hls, cmaf) only",
+               "renditions")
         return
     _check(p.video_codec is not None and p.renditions is not None,
-           f"a {p.container} ladder needs a video codec and its renditions")
+           f"a {p.container} ladder needs a video codec and its renditions",
+           "video_codec" if p.video_codec is None else "renditions")
     _check(p.resolution is None and p.video_bitrate is None and p.video_crf is None,
            "a ladder sets each rendition's size and bitrate in renditions, not in resolution, "
-           "video bitrate or CRF")
-    parse_renditions(p.renditions or "")
+           "video bitrate or CRF", _first_set(p, "resolution", "video_bitrate", "video_crf"))
+    with _about("renditions"):
+        parse_renditions(p.renditions or "")
 
 
 def _check_video_settings(p: TranscodePreset) -> None:
@@ -184,21 +195,24 @@ def _check_video_settings(p: TranscodePreset) -> None:
     has_settings = any(v is not None for v in (p.video_bitrate, p.video_crf, p.video_preset,
                                                p.resolution, p.framerate, p.renditions))
     _check(encodes or not has_settings,
-           "video settings need a video codec that encodes (not 'copy' or none)")
+           "video settings need a video codec that encodes (not 'copy' or none)", "video_codec")
     if p.video_bitrate is not None:
-        _check_bitrate(p.video_bitrate, "video", VIDEO_BITRATE_RANGE)
+        with _about("video_bitrate"):
+            _check_bitrate(p.video_bitrate, "video", VIDEO_BITRATE_RANGE)
     low, high = CRF_RANGES.get(p.video_codec or "", (0, 63))
     _check(p.video_crf is None or low <= p.video_crf <= high,
-           f"video CRF for {p.video_codec} must be between {low} and {high}")
+           f"video CRF for {p.video_codec} must be between {low} and {high}", "video_crf")
     _check(p.video_preset is None or bool(_VIDEO_PRESET.fullmatch(p.video_preset)),
-           f"video preset {p.video_preset!r} must be a short lower-case word or number")
+           f"video preset {p.video_preset!r} must be a short lower-case word or number",
+           "video_preset")
     allowed = VIDEO_PRESETS.get(p.video_codec or "")
     _check(p.video_preset is None or allowed is None or p.video_preset in allowed,
            f"video preset {p.video_preset!r} is not valid for {p.video_codec}; "
-           f"allowed: {', '.join(sorted(allowed or ()))}")
+           f"allowed: {', '.join(sorted(allowed or ()))}", "video_preset")
     _check(p.resolution is None or bool(_RESOLUTION.fullmatch(p.resolution)),
-           f"resolution {p.resolution!r} must look like 1280x720")
-    _check(p.framerate is None or 1 <= p.framerate <= 240, "framerate must be between 1 and 240")
+           f"resolution {p.resolution!r} must look like 1280x720", "resolution")
+    _check(p.framerate is None or 1 <= p.framerate <= 240, "framerate must be between 1 and 240",
+           "framerate")
 
 
 def _check_audio_settings(p: TranscodePreset) -> None:
@@ -206,14 +220,16 @@ def _check_audio_settings(p: TranscodePreset) -> None:
     has_settings = any(v is not None for v in (p.audio_bitrate, p.audio_channels,
                                                p.audio_samplerate))
     _check(encodes or not has_settings,
-           "audio settings need an audio codec that encodes (not 'copy' or none)")
+           "audio settings need an audio codec that encodes (not 'copy' or none)", "audio_codec")
     if p.audio_bitrate is not None:
-        _check_bitrate(p.audio_bitrate, "audio", (AUDIO_BITRATE_RANGE[0], _audio_max(p)))
+        with _about("audio_bitrate"):
+            _check_bitrate(p.audio_bitrate, "audio", (AUDIO_BITRATE_RANGE[0], _audio_max(p)))
     _check(p.audio_channels is None or 1 <= p.audio_channels <= 8,
-           "audio channels must be between 1 and 8")
+           "audio channels must be between 1 and 8", "audio_channels")
     rates = CODEC_SAMPLERATES.get(p.audio_codec or "", AUDIO_SAMPLERATES)
     _check(p.audio_samplerate is None or p.audio_samplerate in rates,
-           f"audio sample rate for {p.audio_codec} must be one of {sorted(rates)}")
+           f"audio sample rate for {p.audio_codec} must be one of {sorted(rates)}",
+           "audio_samplerate")
 
 
 def bitrate_bps(text: str) -> int | None:
@@ -227,10 +243,10 @@ def bitrate_bps(text: str) -> int | None:
 def _check_bitrate(text: str, kind: str, bounds: tuple[int, int]) -> None:
     bps = bitrate_bps(text)
     example = "2500k or 5M" if kind == "video" else "128k"
-    _check(bps is not None, f"{kind} bitrate {text!r} must look like {example}")
+    _check(bps is not None, f"{kind} bitrate {text!r} must look like {example}", None)
     low, high = bounds
     _check(bps is not None and low <= bps <= high,
-           f"{kind} bitrate {text!r} must be between {_kbits(low)} and {_kbits(high)}")
+           f"{kind} bitrate {text!r} must be between {_kbits(low)} and {_kbits(high)}", None)
 
 
 def _audio_max(p: TranscodePreset) -> int:
@@ -246,6 +262,22 @@ def _kbits(bps: int) -> str:
     return f"{bps // 1000}k"
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, message: str, field: str | None) -> None:
+    """Refuse with the message, naming the field at fault (None: a caller's `_about` does)."""
     if not ok:
-        raise ValidationError(message)
+        raise ValidationError(message, field=field)
+
+
+@contextmanager
+def _about(field: str) -> Iterator[None]:
+    """A refusal raised inside (by a shared check) is about this field, unless it names one."""
+    try:
+        yield
+    except ValidationError as error:
+        if error.field is None:
+            error.field = field
+        raise
+
+
+def _first_set(p: TranscodePreset, *names: str) -> str:
+    return next((n for n in names if getattr(p, n) is not None), names[0])

@@ -7,6 +7,7 @@ import logging
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
 from strawberry.types.execution import PreExecutionError
+from strawberry.utils.str_converters import to_camel_case
 
 from mpr.domain.errors import InfrastructureError, MprError
 
@@ -25,7 +26,11 @@ def to_graphql_error(error: GraphQLError, *, executing: bool = True) -> GraphQLE
     if isinstance(original, MprError):
         if isinstance(original, InfrastructureError):
             log.warning("GraphQL %s: %s", ".".join(map(str, error.path or [])), original)
-        return with_code(error, str(original), original.code)
+        coded = with_code(error, str(original), original.code)
+        field = getattr(original, "field", None)
+        if field:  # the input field at fault, by its GraphQL name: a form shows it beside it
+            coded.extensions = {**(coded.extensions or {}), "field": to_camel_case(field)}
+        return coded
     if _refused_request(error, executing):
         return with_code(error, error.message, _request_code(error, executing))
     log.error("unexpected error in GraphQL %s", error.path, exc_info=original or error)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from mpr.application.authorization import Permission
+from mpr.application.waiting_media import waiting_media
 from mpr.entrypoints.web.graphql.context import Info
 from mpr.entrypoints.web.graphql.permissions import guard
 from mpr.entrypoints.web.graphql.types import AssetType, JobType, PresetType, SystemStatusType
+from mpr.entrypoints.web.graphql.waiting import WaitingMediaType
 
 
 @strawberry.type
@@ -52,3 +54,10 @@ class Query:
     @strawberry.field(**guard(Permission.READ))
     async def system_status(self, info: Info) -> SystemStatusType:
         return SystemStatusType.from_domain(await info.context.services.system_status())
+
+    @strawberry.field(**guard(Permission.SCAN),
+                      description="Media files in the input store that a Scan would register")
+    async def waiting_media(self, info: Info) -> WaitingMediaType:
+        services = info.context.services
+        return WaitingMediaType.from_domain(await waiting_media(services.uow,
+                                                                services.input_storage))

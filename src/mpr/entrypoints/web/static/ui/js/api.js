@@ -28,7 +28,7 @@ export async function scanMedia() {
 
 export async function listPresets() {
   const fields = `id name description isBuiltin container videoCodec videoBitrate videoCrf videoPreset
-    resolution framerate audioCodec audioBitrate audioChannels audioSamplerate`;
+    resolution framerate renditions audioCodec audioBitrate audioChannels audioSamplerate`;
   return (await gql(`query { presets { ${fields} } }`)).presets;
 }
 

@@ -43,8 +43,10 @@ export class Editor {
     document.addEventListener("keydown", (e) => this.shortcut(e));
   }
 
-  async loadPresets() {
+  // Fills the picker, keeping the chosen preset (or choosing `chosenId`); returns the presets.
+  async loadPresets(chosenId = null) {
     const select = $("#preset", this.root);
+    const keep = chosenId ?? select.value;
     const presets = await listPresets();
     const group = (label, items) => h("optgroup", { label },
       items.map((p) => h("option", { value: p.id, title: p.description }, p.name)));
@@ -52,9 +54,10 @@ export class Editor {
       group("Builtin", presets.filter((p) => p.isBuiltin)),
       group("Yours", presets.filter((p) => !p.isBuiltin)));
     this.presets = presets;
-    const preferred = presets.find((p) => p.name === "h264-720p");
+    const preferred = presets.find((p) => p.id === keep) ?? presets.find((p) => p.name === "h264-720p");
     if (preferred) select.value = preferred.id;
     this.fitPreset();
+    return presets;
   }
 
   // An audio-only asset gets an audio preset; the summary says what the chosen one makes.

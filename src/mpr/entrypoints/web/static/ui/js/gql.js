@@ -7,6 +7,7 @@ export class GraphQLError extends Error {
     super(errors.map((e) => e.message).join("; "));
     this.name = "GraphQLError";
     this.code = errors[0]?.extensions?.code ?? "UNKNOWN";
+    this.field = errors[0]?.extensions?.field ?? null; // the input at fault, when one is
   }
 }
 

@@ -3,11 +3,13 @@ import { AssetList } from "./assets.js";
 import { removeAsset } from "./cleanup.js";
 import { $, say } from "./dom.js";
 import { Editor } from "./editor.js";
+import { FirstRunHint } from "./first_run.js";
 import { getAsset, listPresets, whoAmI } from "./api.js";
 import { readLink, writeLink } from "./links.js";
 import { SubscriptionClient } from "./gql.js";
 import { JobsPanel } from "./jobs.js";
 import { Playback } from "./player.js";
+import { PresetEditor } from "./preset_editor.js";
 import { UploadPanel } from "./uploads.js";
 
 // Who is signed in decides which controls exist: a viewer gets no destructive ones.
@@ -55,6 +57,10 @@ const jobs = new JobsPanel($("#jobs"), {
   // A finished job adds an output asset; "Play" opens it in the dialog.
   onOutputReady: (job, { play = false } = {}) => (play ? openOutput(job) : assets.load()),
   onShowAsset: (id) => showAsset(id),
+});
+// The first run: nothing registered, media waiting in the input folder: offer Scan.
+const firstRun = new FirstRunHint($("#asset-list"), {
+  scanButton: $("#scan"), scan: () => assets.scan(), onError: showError,
 });
 const assets = new AssetList($("#assets"), {
   onSelect: (asset) => { editor.show(asset); writeLink(asset); }, onError: showError,
@@ -116,10 +122,23 @@ jobs.onStateChange = (before, job) => {
   new Notification(`${job.outputFilename} ${job.status}`, { body: job.errorMessage ?? job.preset.name, tag: job.id });
 };
 
+// Operators edit presets in a dialog; what they save is chosen in the pickers at once.
+const presetEditor = new PresetEditor($("#preset-dialog"), {
+  onSaved: async (saved) => {
+    const presets = await editor.loadPresets(saved?.id);
+    if (can("upload")) uploads.setPresets(presets);
+    return presets;
+  },
+});
+for (const button of document.querySelectorAll("[data-opens=presets]")) {
+  button.addEventListener("click", () => presetEditor.open(editor.presets ?? [], $("#preset").value));
+}
+
 subscriptions.connect().catch(() => jobs.setLive(false));
 editor.loadPresets().catch(showError);
 if (can("upload")) listPresets().then((p) => uploads.setPresets(p)).catch(showError);
 await assets.load();
+if (can("scan") && !assets.assets.length) await firstRun.check();
 jobs.start();
 const link = readLink();
 if (link.asset) await showAsset(link.asset, link).catch(showError);
