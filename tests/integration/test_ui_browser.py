@@ -157,6 +157,19 @@ def test_searches_and_filters_the_asset_list(page: Page, watch: BrowserWatch) ->
     watch.assert_clean()
 
 
+@pytest.mark.parametrize("width", [1440, 1280, 1000])
+def test_every_panel_heading_stays_readable_beside_its_controls(page: Page, watch: BrowserWatch,
+                                                               width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    open_timeline(page)
+
+    for heading in ("#assets-title", "#jobs-title"):
+        box = page.locator(heading).bounding_box()
+        assert box is not None and box["width"] >= 40, (heading, width, box)
+        assert page.locator(heading).evaluate("h => h.scrollWidth <= h.clientWidth"), heading
+    watch.assert_clean()
+
+
 def test_graphiql_loads_from_mpr_itself(page: Page, watch: BrowserWatch) -> None:
     page.goto("/graphql")
 
