@@ -4,9 +4,12 @@ filesystem store and from S3 (moto): HLS with MPEG-TS segments and CMAF through 
 from __future__ import annotations
 
 import contextlib
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -236,3 +239,34 @@ def test_the_package_route_serves_only_members_of_the_package(
     ranged = get(f"{package}/240p_00000.ts", headers={"Range": "bytes=0-187"})
     assert ranged.status_code == 206
     assert ranged.content[0] == 0x47  # an MPEG-TS sync byte
+
+
+@pytest.mark.parametrize("kind", ["hls", "cmaf"])
+def test_downloading_a_ladder_gives_one_zip_of_its_whole_package(
+        ladder_server: MprServer, stream_urls: dict[str, str], kind: str) -> None:
+    package = stream_urls[kind].rpartition("/")[0]
+    asset_id = package.split("/")[3]
+    asset = ladder_server.data("query($id: ID!) { asset(id: $id) { fileSize filePath } }",
+                               {"id": asset_id})["asset"]
+    main = asset["filePath"].rpartition("/")[2]  # the HLS master (CMAF streams its MPD)
+    folder = asset["filePath"].rpartition("/")[0].rpartition("/")[2]
+
+    response = ladder_server.client.get(f"/media/assets/{asset_id}?download=1")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith("attachment")
+    assert f"{folder}.zip" in response.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert archive.testzip() is None  # every member's CRC checks
+        names = archive.namelist()
+        members = {name.removeprefix(f"{folder}/"): archive.read(name) for name in names}
+    assert all(name.startswith(f"{folder}/") for name in names)
+    assert names[-1] == f"{folder}/{main}"  # the main object last, as it is stored
+    assert sum(map(len, members.values())) == asset["fileSize"]  # the whole package
+    for path in (main, *[p for p in members if p.endswith((".ts", ".m4s", ".mp4"))][:3]):
+        served = ladder_server.client.get(f"{package}/{path}")
+        assert served.content == members[path], path
+    anonymous = httpx.get(f"{ladder_server.base_url}/media/assets/{asset_id}?download=1")
+    assert anonymous.status_code in (401, 403)
+    assert anonymous.headers["content-type"] != "application/zip"

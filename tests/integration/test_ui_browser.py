@@ -165,7 +165,8 @@ def test_every_panel_heading_stays_readable_beside_its_controls(page: Page, watc
 
     for heading in ("#assets-title", "#jobs-title"):
         box = page.locator(heading).bounding_box()
-        assert box is not None and box["width"] >= 40, (heading, width, box)
+        assert box is not None, heading
+        assert box["width"] >= 40, (heading, width, box)
         assert page.locator(heading).evaluate("h => h.scrollWidth <= h.clientWidth"), heading
     watch.assert_clean()
 

@@ -66,6 +66,30 @@ class MediaHandle:
             await self._reader.close()
 
 
+@dataclass(frozen=True, slots=True)
+class PackageMember:
+    """One object of a package: its path relative to the package's prefix, and its size."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class PackageContents:
+    """What a ready asset's package holds, the main object last (a download's archive)."""
+
+    asset: MediaAsset
+    name: str  # the package folder's name
+    members: tuple[PackageMember, ...]
+
+    @property
+    def size(self) -> int:
+        return sum(m.size for m in self.members)
+
+
+MAX_PACKAGE_MEMBERS = 100_000  # a 10-hour ladder of 4 s segments in 6 renditions: 54,000
+
+
 def _is_url(locator: str) -> bool:
     return locator.startswith(("http://", "https://"))
 
@@ -109,6 +133,35 @@ class MediaAccess:
         reader = await self._stores[asset.location].open_reader(key)
         return MediaHandle(asset=asset, size=reader.size, remote_url=None, _reader=reader,
                            package_main=key.removeprefix(prefix))
+
+    async def package_contents(self, asset_id: str) -> PackageContents:
+        """Every object of the package a ready asset heads (hidden ones left out), the main
+        object last; ValidationError for an asset that is a single file."""
+        asset = await self._ready_asset(asset_id)
+        prefix = package_prefix(asset.file_path)
+        if not is_folder_prefix(prefix):
+            raise ValidationError(f"asset {asset.id} is a single file, not a package")
+        main = asset.file_path.removeprefix(prefix)
+        members: list[PackageMember] = []
+        async for stored in self._stores[asset.location].list(prefix):
+            path = stored.key.removeprefix(prefix)
+            if path == main or any(part.startswith(".") for part in path.split("/")):
+                continue
+            if len(members) >= MAX_PACKAGE_MEMBERS:
+                raise ValidationError(f"asset {asset.id}'s package holds more than "
+                                      f"{MAX_PACKAGE_MEMBERS} objects")
+            members.append(PackageMember(path, stored.size))
+        head = await self._stores[asset.location].stat(asset.file_path)
+        members.sort(key=lambda m: m.path)
+        name = prefix.rstrip("/").rpartition("/")[2]
+        return PackageContents(asset, name, (*members, PackageMember(main, head.size)))
+
+    async def open_package_object(self, contents: PackageContents, path: str) -> ObjectReader:
+        """One object of a package listed by package_contents, opened for reading."""
+        if path not in {m.path for m in contents.members}:
+            raise NotFound("object", path, f"asset {contents.asset.id} has no member {path!r}")
+        prefix = package_prefix(contents.asset.file_path)
+        return await self._stores[contents.asset.location].open_reader(f"{prefix}{path}")
 
     async def _ready_asset(self, asset_id: str) -> MediaAsset:
         asset = await self._present_asset(asset_id)

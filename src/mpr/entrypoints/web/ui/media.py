@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_206_PARTIAL_CONTENT, HTTP_416_REQUESTED_R
 from mpr.application.media_access import ByteRange, MediaHandle
 from mpr.domain.media import extension_of
 from mpr.domain.package import MANIFEST_EXTENSIONS
+from mpr.entrypoints.web.ui.package_zip import archive_name, zip_stream
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _MAX_DIGITS = 18  # a position written with more digits lies past the end of any object
@@ -36,9 +37,20 @@ async def asset_media(request: Request[object, object, State], state: State,
     handle = await state.services.media.open(asset_id)
     if handle.remote_url is not None:
         return Redirect(handle.remote_url, status_code=307)
+    if handle.package_main is not None and download:  # every object, as one archive
+        return await _package_archive(state, asset_id)
     if handle.package_main is not None:  # relative URIs in it must resolve under the package
         return Redirect(package_url(asset_id, handle.package_main), status_code=307)
     return await _serve(request, handle, download)
+
+
+async def _package_archive(state: State, asset_id: str) -> Stream:
+    media = state.services.media
+    contents = await media.package_contents(asset_id)
+    headers = {"Content-Disposition": _disposition(archive_name(contents), True),
+               "Cache-Control": _PRIVATE, "X-Content-Type-Options": "nosniff"}
+    return Stream(zip_stream(contents, lambda path: media.open_package_object(contents, path)),
+                  media_type="application/zip", headers=headers)
 
 
 @get("/media/assets/{asset_id:str}/package/{path:path}", include_in_schema=False)

@@ -110,7 +110,8 @@ export class Editor {
       download.removeAttribute("href");
       this.playback.clear();
     } else {
-      download.href = `${asset.mediaUrl}?download=1`;
+      download.href = `${asset.mediaUrl}?download=1`;  // a ladder's: a ZIP of its package
+      download.textContent = asset.streamUrl ? "Download ZIP" : "Download";
       this.playback.show(asset.streamUrl || asset.mediaUrl, { ladder: Boolean(asset.streamUrl) });
     }
     download.setAttribute("aria-disabled", missing ? "true" : "false");

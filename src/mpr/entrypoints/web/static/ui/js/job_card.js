@@ -76,8 +76,10 @@ function actions(job, source, can) {
   if (ended && sourceGone(source)) out.push(h("span", { class: "hint" }, "Source gone: no retry"));
   if (job.status === "completed" && job.outputUrl) {
     out.push(button("play", "Play"));
-    out.push(h("a", { class: "button", href: `${job.outputUrl}?download=1`, download: job.outputFilename,
-      "aria-label": `Download output of ${what}` }, "Download"));
+    // a ladder downloads as one ZIP of its package, named by the server
+    const ladder = Boolean(job.streamUrl);
+    out.push(h("a", { class: "button", href: `${job.outputUrl}?download=1`, download: ladder ? "" : job.outputFilename,
+      "aria-label": `Download output of ${what}${ladder ? " as a ZIP" : ""}` }, ladder ? "Download ZIP" : "Download"));
     if (job.outputAssetId) {
       out.push(h("a", { class: "button", href: `?asset=${job.outputAssetId}`, dataset: { action: "showOutput" },
         "aria-label": `Show the output asset of ${what}` }, "Show asset"));
