@@ -46,7 +46,8 @@ def test_a_missing_source_is_marked_and_cannot_be_played_or_transcoded_until_it_
     page.select_option("#asset-status", "")
     scan(page, "1 back")
     # The scan's result is told once the list shows it, and the open editor follows.
-    expect(page.locator("button.asset", has_text=GONE).locator(".badge")).to_have_text("ready", timeout=1)
+    badge = page.locator("button.asset", has_text=GONE).locator(".badge")
+    expect(badge).to_have_text("ready", timeout=1)
     expect(page.locator("#player")).to_be_visible()
     expect(page.locator("#player-unavailable")).to_be_hidden()
     page.locator("button.asset", has_text=GONE).click()
