@@ -1,6 +1,7 @@
 // Wires the Timeline UI together.
 import { AssetList } from "./assets.js";
 import { removeAsset } from "./cleanup.js";
+import { CompareView } from "./compare.js";
 import { $, say } from "./dom.js";
 import { Editor } from "./editor.js";
 import { getAsset, listPresets, whoAmI } from "./api.js";
@@ -50,14 +51,16 @@ outputDialog.addEventListener("close", () => {
 });
 $("#output-close").addEventListener("click", () => outputDialog.close());
 
+const compare = new CompareView({ onError: showError, offer: $("#asset-compare") });
 const jobs = new JobsPanel($("#jobs"), {
   subscriptions, onError: showError, can,
   // A finished job adds an output asset; "Play" opens it in the dialog.
   onOutputReady: (job, { play = false } = {}) => (play ? openOutput(job) : assets.load()),
   onShowAsset: (id) => showAsset(id),
+  onCompare: (job) => compare.open(job),
 });
 const assets = new AssetList($("#assets"), {
-  onSelect: (asset) => { editor.show(asset); writeLink(asset); }, onError: showError,
+  onSelect: (asset) => { editor.show(asset); writeLink(asset); compare.offerFor(asset); }, onError: showError,
   onChanged: () => jobs.assetsChanged(),
 });
 const editor = new Editor($("#editor"), {
