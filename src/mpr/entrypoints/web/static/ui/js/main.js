@@ -40,6 +40,7 @@ const outputPlayback = new Playback(outputPlayer, $("#output-renditions"), { onE
 async function openOutput(job) {
   if (!job?.outputUrl) return;
   $("#output-title").textContent = job.outputFilename;
+  outputPlayer.setAttribute("aria-label", `Output player: ${job.outputFilename}`);
   $("#output-download").href = `${job.outputUrl}?download=1`;
   outputDialog.showModal();
   await outputPlayback.show(job.streamUrl || job.outputUrl, { ladder: Boolean(job.streamUrl) });
