@@ -21,7 +21,11 @@ export class PlayerSync {
       on("seeking", () => this.follow(from, to));
       on("ratechange", () => { to.playbackRate = from.playbackRate; });
     }
-    source.addEventListener("timeupdate", () => this.keepUp(), { signal: this.abort.signal });
+    const { signal } = this.abort;
+    source.addEventListener("timeupdate", () => this.keepUp(), { signal });
+    // The later of the two to learn its length is placed where the other already is.
+    source.addEventListener("loadedmetadata", () => this.follow(output, source), { signal });
+    output.addEventListener("loadedmetadata", () => this.follow(source, output), { signal });
   }
 
   stop() {
@@ -50,7 +54,7 @@ export class PlayerSync {
   }
 
   follow(from, to) {
-    if (to.readyState < 1) return; // no metadata yet: it is placed once it has some
+    if (from.readyState < 1 || to.readyState < 1) return; // placed once both have metadata
     const { t, inside } = this.place(from, to);
     if (!inside && !to.paused) this.drive(to, "pause", () => to.pause());
     if (Math.abs(to.currentTime - t) > 0.01) this.drive(to, "seeking", () => { to.currentTime = t; });
