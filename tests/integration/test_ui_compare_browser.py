@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.integration.browser_fixtures import ARTIFACTS, BrowserWatch, sign_in
+from tests.integration.media import make_clip
 from tests.integration.server_fixtures import MprServer
 
 pytestmark = pytest.mark.slow
@@ -169,4 +170,23 @@ def test_a_copy_cut_is_offset_from_the_keyframe_it_really_starts_at(
     page.wait_for_function(READY, timeout=15_000)
     seek_and_expect(page, "source", 2.5, "output", 2.5 - start)
     seek_and_expect(page, "output", 0.5, "source", 0.5 + start)
+    watch.assert_clean()
+
+
+HOSTILE = '<img src=x onerror="window.owned=1">.mp4'
+
+
+def test_a_hostile_file_name_is_shown_as_text_in_the_compare_view(
+        page: Page, ui_server: MprServer, watch: BrowserWatch) -> None:
+    make_clip(ui_server.media_in / HOSTILE, duration=1, width=160, height=90)
+    job = run_job(ui_server, HOSTILE, ui_server.preset_ids()["copy"])
+    sign_in(page)
+
+    page.locator(f"[data-job='{job}']").get_by_role("button", name=re.compile("^Compare")).click()
+
+    dialog = page.locator("#compare-dialog")
+    expect(dialog.locator(".compare-side[data-side=source] h3")).to_have_text(f"Source: {HOSTILE}")
+    expect(video(page, "source")).to_have_accessible_name(f"Source player: {HOSTILE}")
+    expect(dialog.locator("img")).to_have_count(0)
+    assert page.evaluate("window.owned") is None
     watch.assert_clean()
