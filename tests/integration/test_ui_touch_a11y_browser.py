@@ -82,6 +82,8 @@ def test_touch_handles_are_wide_apart_and_both_grabbable_at_the_shortest_segment
     page.locator(".track").scroll_into_view_if_needed()
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    assert page.evaluate("(e => e.scrollWidth <= e.clientWidth)(document.querySelector("
+                         "'#jobs-title'))"), "the Jobs heading is cut short"
     handles = page.evaluate(HANDLES)
     assert handles["in"]["width"] >= MIN_TOUCH_WIDTH, handles
     assert handles["out"]["width"] >= MIN_TOUCH_WIDTH, handles
@@ -104,6 +106,7 @@ def test_touch_handles_are_wide_apart_and_both_grabbable_at_the_shortest_segment
     in_after = float(page.get_attribute(".handle.in", "aria-valuenow") or 0)
     assert 18 < in_after < 23, in_after
     assert float(page.get_attribute(".handle.out", "aria-valuenow") or 0) == out_after
+    page.screenshot(path=str(ARTIFACTS / "touch-handles-dragged.png"))
     watch.assert_clean()
 
 
