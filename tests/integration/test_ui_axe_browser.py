@@ -1,5 +1,6 @@
-"""axe-core (npm, tests only) finds no serious or critical violation on the Timeline UI, the
-login page and the admin's list pages, in light and in dark mode."""
+"""axe-core (npm, tests only) finds no serious or critical violation on the Timeline UI (an
+asset open, the compare view open), the login page and the admin's list pages, in light and
+in dark mode."""
 
 from __future__ import annotations
 
@@ -77,6 +78,29 @@ def test_the_timeline_with_an_asset_open_has_no_severe_violation(opened: Page) -
     opened.wait_for_selector("html[data-ready=true]", state="attached")
     opened.locator("button.asset", has_text="clip.mp4").click()
     expect(opened.locator("#editor-title")).to_have_text("clip.mp4")
+
+    found = severe_violations(opened)
+    assert found == [], "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def compared_job(ui_server: MprServer, signed_in: dict[str, Any]) -> str:
+    """A completed cut of clip.mp4, for the compare view."""
+    assets = ui_server.data('query { assets(location: "input") { id filename } }')["assets"]
+    clip = next(a["id"] for a in assets if a["filename"] == "clip.mp4")
+    job = ui_server.data("""mutation($a: ID!, $p: ID!) { createJob(input: {sourceAssetId: $a,
+        presetId: $p, trimStart: 1, trimEnd: 3}) { id } }""",
+                         {"a": clip, "p": ui_server.preset_ids()["copy"]})["createJob"]["id"]
+    ui_server.wait_for_job(job)
+    return str(job)
+
+
+def test_the_compare_view_has_no_severe_violation(opened: Page, compared_job: str) -> None:
+    opened.goto("/")
+    opened.wait_for_selector("html[data-ready=true]", state="attached")
+    opened.locator(f"[data-job='{compared_job}']").get_by_role(
+        "button", name="Compare job clip.mp4 to copy").click()
+    expect(opened.locator("#compare-dialog dl").last).to_contain_text("Cut")
 
     found = severe_violations(opened)
     assert found == [], "\n".join(found)

@@ -6,7 +6,7 @@ const ASSET_FIELDS = `id filename status errorMessage location fileSize duration
   storyboardUrl`;
 export const JOB_FIELDS = `id status progress speed eta currentTime errorMessage warnings outputFilename
   outputAssetId outputUrl streamUrl sourceAssetId trimStart trimEnd attempts createdAt startedAt
-  completedAt preset { name }`;
+  completedAt preset { name videoCodec audioCodec }`;
 
 export async function whoAmI() {
   return (await gql("query { me { kind name role permissions } }")).me;

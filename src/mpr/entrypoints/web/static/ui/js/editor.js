@@ -80,6 +80,7 @@ export class Editor {
     $("#empty-editor").hidden = true;
     this.root.hidden = false;
     $("#editor-title", this.root).textContent = asset.filename;
+    this.video.setAttribute("aria-label", `Player: ${asset.filename}`);
     this.showMedia(asset);
     this.timeline.load(asset);
     this.showTrim();

@@ -22,7 +22,7 @@ export function hintFor(message) {
 const seconds = (from, to) => (from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : null);
 
 // Size change of the output against the source's same span (the whole file, or the trimmed part).
-function sizeChange(output, source) {
+export function sizeChange(output, source) {
   if (!output?.fileSize || !source?.fileSize || !source.duration || !output.duration) return null;
   const share = Math.min(1, output.duration / source.duration);
   const change = output.fileSize / (source.fileSize * share) - 1;
@@ -64,7 +64,7 @@ function warningList(warnings) {
 // A source that cannot be read again (deleted, or its file gone) makes Retry pointless.
 export const sourceGone = (source) => source === null || source?.status === "missing";
 
-function actions(job, source, can) {
+function actions(job, source, output, can) {
   const what = `job ${source?.filename ?? job.outputFilename} to ${job.preset.name}`;
   const button = (action, label, cls = "") => h("button", {
     type: "button", class: cls, dataset: { action }, "aria-label": `${label} ${what}`,
@@ -76,6 +76,7 @@ function actions(job, source, can) {
   if (ended && sourceGone(source)) out.push(h("span", { class: "hint" }, "Source gone: no retry"));
   if (job.status === "completed" && job.outputUrl) {
     out.push(button("play", "Play"));
+    if (!sourceGone(source) && output !== null) out.push(button("compare", "Compare"));
     // a ladder downloads as one ZIP of its package, named by the server
     const ladder = Boolean(job.streamUrl);
     out.push(h("a", { class: "button", href: `${job.outputUrl}?download=1`, download: ladder ? "" : job.outputFilename,
@@ -114,5 +115,5 @@ export function jobCard(job, { source, output, can }) {
     results(job, source, output),
     failure(job),
     warningList(job.warnings),
-    h("div", { class: "job-actions" }, actions(job, source, can)));
+    h("div", { class: "job-actions" }, actions(job, source, output, can)));
 }

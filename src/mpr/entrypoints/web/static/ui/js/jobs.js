@@ -11,7 +11,7 @@ const PAGE = Number(localStorage.getItem("mpr.jobsPerPage")) || 50; // jobs a pa
 const TITLE = document.title;
 
 export class JobsPanel {
-  constructor(root, { subscriptions, onError, onOutputReady, onShowAsset, can = () => true }) {
+  constructor(root, { subscriptions, onError, onOutputReady, onShowAsset, onCompare, can = () => true }) {
     this.can = can;
     this.root = root;
     this.list = $("#job-list", root);
@@ -21,6 +21,7 @@ export class JobsPanel {
     this.onError = onError;
     this.onOutputReady = onOutputReady;
     this.onShowAsset = onShowAsset;
+    this.onCompare = onCompare;
     this.jobs = new Map();
     this.assets = new Map(); // asset id -> asset, or null once it is known to be deleted
     this.watching = new Map(); // job id -> stop function
@@ -206,6 +207,10 @@ export class JobsPanel {
     const action = button.dataset.action;
     if (action === "play") {
       this.onOutputReady(this.jobs.get(id), { play: true });
+      return;
+    }
+    if (action === "compare") {
+      this.onCompare?.(this.jobs.get(id));
       return;
     }
     if (action === "showOutput") {

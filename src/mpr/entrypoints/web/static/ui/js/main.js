@@ -1,6 +1,7 @@
 // Wires the Timeline UI together.
 import { AssetList } from "./assets.js";
 import { removeAsset } from "./cleanup.js";
+import { CompareView } from "./compare.js";
 import { $, say } from "./dom.js";
 import { Editor } from "./editor.js";
 import { FirstRunHint } from "./first_run.js";
@@ -41,6 +42,7 @@ const outputPlayback = new Playback(outputPlayer, $("#output-renditions"), { onE
 async function openOutput(job) {
   if (!job?.outputUrl) return;
   $("#output-title").textContent = job.outputFilename;
+  outputPlayer.setAttribute("aria-label", `Output player: ${job.outputFilename}`);
   $("#output-download").href = `${job.outputUrl}?download=1`;
   outputDialog.showModal();
   await outputPlayback.show(job.streamUrl || job.outputUrl, { ladder: Boolean(job.streamUrl) });
@@ -52,18 +54,20 @@ outputDialog.addEventListener("close", () => {
 });
 $("#output-close").addEventListener("click", () => outputDialog.close());
 
+const compare = new CompareView({ onError: showError, offer: $("#asset-compare") });
 const jobs = new JobsPanel($("#jobs"), {
   subscriptions, onError: showError, can,
   // A finished job adds an output asset; "Play" opens it in the dialog.
   onOutputReady: (job, { play = false } = {}) => (play ? openOutput(job) : assets.load()),
   onShowAsset: (id) => showAsset(id),
+  onCompare: (job) => compare.open(job),
 });
 // The first run: nothing registered, media waiting in the input folder: offer Scan.
 const firstRun = new FirstRunHint($("#asset-list"), {
   scanButton: $("#scan"), scan: () => assets.scan(), onError: showError,
 });
 const assets = new AssetList($("#assets"), {
-  onSelect: (asset) => { editor.show(asset); writeLink(asset); }, onError: showError,
+  onSelect: (asset) => { editor.show(asset); writeLink(asset); compare.offerFor(asset); }, onError: showError,
   onChanged: () => jobs.assetsChanged(),
 });
 const editor = new Editor($("#editor"), {

@@ -134,14 +134,21 @@ export class Timeline extends EventTarget {
     return clamp((clientX - box.left) / box.width, 0, 1) * this.duration;
   }
 
+  xAt(seconds) {
+    const box = this.track.getBoundingClientRect();
+    return box.left + (this.duration ? seconds / this.duration : 0) * box.width;
+  }
+
   startDrag(event, which) {
     event.preventDefault();
     const handle = this.handles[which];
     handle.focus();
     handle.setPointerCapture(event.pointerId);
     handle.classList.add("dragging");
+    // Where on the handle it was grabbed: a handle beside its point (touch) does not jump.
+    const grab = event.clientX - this.xAt(this[which]);
     const move = (e) => {
-      const t = this.timeAt(e.clientX);
+      const t = this.timeAt(e.clientX - grab);
       if (which === "in") this.setIn(t);
       else this.setOut(t);
       this.seek(which === "in" ? this.in : this.out);
