@@ -143,18 +143,24 @@ class MediaAccess:
             raise ValidationError(f"asset {asset.id} is a single file, not a package")
         main = asset.file_path.removeprefix(prefix)
         members: list[PackageMember] = []
+        head: PackageMember | None = None
         async for stored in self._stores[asset.location].list(prefix):
             path = stored.key.removeprefix(prefix)
-            if path == main or any(part.startswith(".") for part in path.split("/")):
+            if path == main:
+                head = PackageMember(main, stored.size)
+                continue
+            if any(part.startswith(".") for part in path.split("/")):
                 continue
             if len(members) >= MAX_PACKAGE_MEMBERS:
                 raise ValidationError(f"asset {asset.id}'s package holds more than "
                                       f"{MAX_PACKAGE_MEMBERS} objects")
             members.append(PackageMember(path, stored.size))
-        head = await self._stores[asset.location].stat(asset.file_path)
+        if head is None:
+            raise NotFound("object", asset.file_path,
+                           f"the main object of asset {asset.id}'s package is not stored")
         members.sort(key=lambda m: m.path)
         name = prefix.rstrip("/").rpartition("/")[2]
-        return PackageContents(asset, name, (*members, PackageMember(main, head.size)))
+        return PackageContents(asset, name, (*members, head))
 
     async def open_package_object(self, contents: PackageContents, path: str) -> ObjectReader:
         """One object of a package listed by package_contents, opened for reading."""
