@@ -8,10 +8,12 @@ test-artifacts/ when the test ends; tests call `watch.assert_clean()` at their e
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
@@ -116,11 +118,12 @@ def watch(ui_server: MprServer) -> BrowserWatch:
     return BrowserWatch(ui_server.base_url)
 
 
-@pytest.fixture
-def page(browser: Browser, watch: BrowserWatch, request: pytest.FixtureRequest
-         ) -> Iterator[Page]:
-    """A fresh page (1440x900) watched by `watch`; a screenshot is saved when the test ends."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=watch.base_url)
+@contextlib.contextmanager
+def watched_page(browser: Browser, watch: BrowserWatch, request: pytest.FixtureRequest,
+                 **context_options: Any) -> Iterator[Page]:
+    """A fresh page in its own context (the options: viewport, touch...) watched by `watch`;
+    a screenshot named after the test is saved when it ends."""
+    context = browser.new_context(base_url=watch.base_url, **context_options)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     opened.on("request", lambda r: watch.request(r.url))
@@ -132,3 +135,11 @@ def page(browser: Browser, watch: BrowserWatch, request: pytest.FixtureRequest
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     opened.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, watch: BrowserWatch, request: pytest.FixtureRequest
+         ) -> Iterator[Page]:
+    """A fresh page (1440x900) watched by `watch`; a screenshot is saved when the test ends."""
+    with watched_page(browser, watch, request, viewport={"width": 1440, "height": 900}) as opened:
+        yield opened

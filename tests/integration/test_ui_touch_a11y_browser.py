@@ -16,6 +16,7 @@ from tests.integration.browser_fixtures import (
     ARTIFACTS,
     BrowserWatch,
     sign_in,
+    watched_page,
 )
 from tests.integration.server_fixtures import MprServer
 
@@ -33,18 +34,9 @@ HANDLES = """() => Object.fromEntries(['in', 'out'].map((which) => {
 def touch_page(browser: Browser, watch: BrowserWatch,
                request: pytest.FixtureRequest) -> Iterator[Page]:
     """A phone-sized page with a touch screen (its pointer is coarse)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True, base_url=watch.base_url)
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    opened.on("request", lambda r: watch.request(r.url))
-    opened.on("websocket", lambda ws: watch.websocket(ws.url))
-    opened.on("console", watch.console)
-    opened.on("pageerror", lambda e: watch.page_errors.append(str(e)))
-    yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    with watched_page(browser, watch, request, viewport={"width": 390, "height": 844},
+                      has_touch=True, is_mobile=True) as opened:
+        yield opened
 
 
 def touch_drag(page: Page, x: float, y: float, dx: float) -> None:
