@@ -2,7 +2,9 @@
 
 The calls are made and timed by a process of their own (a bystander client), so what is
 measured is the server, not this test process, whose threads (the attack's clients, the
-moto server) compete for its interpreter lock.
+moto server) compete for its interpreter lock. The time the bystander itself spent waiting
+for a CPU during a call (its run-queue delay, from /proc/self/schedstat) is not the
+server's and is taken off that call's latency; both figures are kept for the report.
 """
 
 from __future__ import annotations
@@ -19,14 +21,22 @@ HEALTH_LIMIT = 0.1  # seconds: the slowest /health answer an attack may cause
 POLL_INTERVAL = 0.02
 READY_TIMEOUT = 10.0
 
-# One keep-alive connection; a line per call ("ok <seconds>" or "fail <reason>") until stdin
-# closes. Only the standard library, so it starts in a few tens of milliseconds.
+# One keep-alive connection; a line per call ("ok <seconds> <seconds waiting for a CPU>" or
+# "fail <reason>") until stdin closes. Only the standard library, so it starts in a few tens
+# of milliseconds.
 POLLER = """
 import http.client, select, sys, time
 host, port, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 connection = http.client.HTTPConnection(host, port, timeout=5)
+def waited():
+    try:
+        with open("/proc/self/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 def call():
     global connection
+    queued = waited()
     started = time.perf_counter()
     try:
         connection.request("GET", "/health")
@@ -37,7 +47,9 @@ def call():
         connection = http.client.HTTPConnection(host, port, timeout=5)
         return "fail " + type(e).__name__ + ": " + str(e)
     elapsed = time.perf_counter() - started
-    return f"ok {elapsed}" if response.status == 200 else f"fail HTTP {response.status}"
+    if response.status != 200:
+        return f"fail HTTP {response.status}"
+    return f"ok {elapsed} {waited() - queued}"
 call()  # connect outside the measurement
 print("ready", flush=True)
 while not select.select([sys.stdin], [], [], interval)[0]:
@@ -47,10 +59,12 @@ while not select.select([sys.stdin], [], [], interval)[0]:
 
 @dataclass
 class HealthWatch:
-    """Latencies of /health calls made every POLL_INTERVAL by a process of its own."""
+    """Latencies of /health calls made every POLL_INTERVAL by a process of its own: the
+    server's share (`latencies`) and, per call, the time the caller waited for a CPU."""
 
     base_url: str
     latencies: list[float] = field(default_factory=list)
+    caller_waits: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     _ready: threading.Event = field(default_factory=threading.Event)
 
@@ -62,7 +76,10 @@ class HealthWatch:
             if kind == "ready":
                 self._ready.set()
             elif kind == "ok":
-                self.latencies.append(float(value))
+                elapsed, _, waited = value.partition(" ")
+                wait = min(float(waited or 0.0), float(elapsed))
+                self.latencies.append(float(elapsed) - wait)
+                self.caller_waits.append(wait)
             else:
                 self.failures.append(value or line.strip())
         self._ready.set()
@@ -70,6 +87,12 @@ class HealthWatch:
     @property
     def slowest(self) -> float:
         return max(self.latencies, default=float("inf"))
+
+    def worst(self, count: int = 3) -> str:
+        """The slowest calls, as "<server's ms> (+<ms the caller waited for a CPU>)"."""
+        calls = sorted(zip(self.latencies, self.caller_waits, strict=True), reverse=True)
+        return ", ".join(f"{latency * 1000:.0f} (+{wait * 1000:.0f})"
+                         for latency, wait in calls[:count])
 
 
 @contextlib.contextmanager
@@ -95,4 +118,5 @@ def health_kept(base_url: str, limit: float = HEALTH_LIMIT) -> Iterator[HealthWa
     assert watch.latencies, "/health was never answered during the attack"
     assert watch.slowest <= limit, (
         f"/health took {watch.slowest * 1000:.0f} ms during the attack (limit "
-        f"{limit * 1000:.0f} ms; {len(watch.latencies)} calls)")
+        f"{limit * 1000:.0f} ms; {len(watch.latencies)} calls; slowest in ms: "
+        f"{watch.worst()})")
