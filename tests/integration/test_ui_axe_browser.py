@@ -1,6 +1,6 @@
 """axe-core (npm, tests only) finds no serious or critical violation on the Timeline UI (an
-asset open, the compare view open), the login page and the admin's list pages, in light and
-in dark mode."""
+asset open, the compare view open, a completed job's card), the login page and the admin's
+list pages, in light and in dark mode."""
 
 from __future__ import annotations
 
@@ -101,6 +101,19 @@ def test_the_compare_view_has_no_severe_violation(opened: Page, compared_job: st
     opened.locator(f"[data-job='{compared_job}']").get_by_role(
         "button", name="Compare job clip.mp4 to copy").click()
     expect(opened.locator("#compare-dialog dl").last).to_contain_text("Cut")
+
+    found = severe_violations(opened)
+    assert found == [], "\n".join(found)
+
+
+def test_a_completed_jobs_card_has_no_severe_violation(opened: Page, compared_job: str) -> None:
+    opened.goto("/")
+    opened.wait_for_selector("html[data-ready=true]", state="attached")
+    card = opened.locator(f"[data-job='{compared_job}']")
+    # every action a finished job offers is on the card when axe looks, named by its text
+    for role, name in (("button", "Play"), ("button", "Compare"), ("link", "Download"),
+                       ("link", "Show asset")):
+        expect(card.get_by_role(role, name=name)).to_be_visible()  # type: ignore[arg-type]
 
     found = severe_violations(opened)
     assert found == [], "\n".join(found)

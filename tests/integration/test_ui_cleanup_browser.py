@@ -58,7 +58,7 @@ def test_a_completed_card_shows_results_and_its_output_is_deleted_after_confirmi
     output_name = card.locator(".job-name").inner_text()
     page.screenshot(path=str(ARTIFACTS / "job-card-results.png"))
 
-    card.get_by_role("link", name="Show the output asset").click()
+    card.get_by_role("link", name="Show asset: the output of").click()
     expect(page.locator("#editor-title")).to_have_text(output_name)
     output_id = str(ui_server.job(str(card.get_attribute("data-job")))["outputAssetId"])
     assert f"asset={output_id}" in page.url
@@ -76,7 +76,7 @@ def test_a_completed_card_shows_results_and_its_output_is_deleted_after_confirmi
     error = ui_server.error("query($id: ID!) { asset(id: $id) { id } }", {"id": output_id})
     assert error["extensions"]["code"] == "NOT_FOUND"
     assert "asset=" not in page.url
-    expect(card.get_by_role("link", name="Show the output asset")).to_have_count(0)
+    expect(card.get_by_role("link", name="Show asset: the output of")).to_have_count(0)
     expect(card.locator(".job-results dd").first).to_have_text("deleted")
     watch.assert_clean()
 

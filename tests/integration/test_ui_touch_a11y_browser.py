@@ -158,8 +158,8 @@ def test_a_completed_jobs_buttons_and_the_output_player_are_named(
     card = page.locator(".job").first
     expect(card).to_have_attribute("data-status", "completed", timeout=60_000)
 
-    for role, name in (("button", "Play"), ("button", "Compare"), ("link", "Download output of"),
-                       ("link", "Show the output asset of")):
+    for role, name in (("button", "Play"), ("button", "Compare"),
+                       ("link", "Download: the output of"), ("link", "Show asset: the output of")):
         expect(card.get_by_role(role, name=f"{name} job clip.mp4 to copy")).to_be_visible()
     card.get_by_role("button", name="Play job clip.mp4 to copy").click()
     output = card.locator(".job-name").inner_text()

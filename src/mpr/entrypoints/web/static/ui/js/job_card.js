@@ -80,10 +80,10 @@ function actions(job, source, output, can) {
     // a ladder downloads as one ZIP of its package, named by the server
     const ladder = Boolean(job.streamUrl);
     out.push(h("a", { class: "button", href: `${job.outputUrl}?download=1`, download: ladder ? "" : job.outputFilename,
-      "aria-label": `Download output of ${what}${ladder ? " as a ZIP" : ""}` }, ladder ? "Download ZIP" : "Download"));
+      "aria-label": `${ladder ? "Download ZIP" : "Download"}: the output of ${what}` }, ladder ? "Download ZIP" : "Download"));
     if (job.outputAssetId) {
       out.push(h("a", { class: "button", href: `?asset=${job.outputAssetId}`, dataset: { action: "showOutput" },
-        "aria-label": `Show the output asset of ${what}` }, "Show asset"));
+        "aria-label": `Show asset: the output of ${what}` }, "Show asset"));
     }
   }
   return out;
