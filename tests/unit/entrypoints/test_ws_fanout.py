@@ -1,17 +1,26 @@
 """Which subscriptions share a group, and the messages a member sends."""
 
+import dataclasses
 import json
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 
-from mpr.application.authorization import Permission, Principal, PrincipalKind, Role
+from mpr.application.authorization import Permission, Policy, Principal, PrincipalKind, Role
 from mpr.domain.errors import Unauthenticated
+from mpr.domain.job import JobStatus
 from mpr.entrypoints.web.auth import Caller
+from mpr.entrypoints.web.graphql.context import Context
+from mpr.entrypoints.web.graphql.fanout import END, FanOut
+from mpr.entrypoints.web.graphql.schema import make_schema
 from mpr.entrypoints.web.graphql.ws_fanout import (
+    Payload,
     group_key,
+    group_source,
     next_message,
     refusal,
     shared_field,
 )
+from tests.factories import make_job
 
 BY_VARIABLE = "subscription ($id: ID!) { jobUpdates(id: $id) { id status progress } }"
 
@@ -84,3 +93,41 @@ def test_a_member_wraps_the_shared_payload_in_its_own_id():
 
     assert json.loads(text) == {"id": 'op"1', "type": "next",
                                 "payload": {"data": {"jobUpdates": {"progress": 5}}}}
+
+
+# -- a group's source: the real schema, run once for all its members --
+
+class OneJobWatch:
+    """Hands out the scripted states of one job; counts who asked."""
+
+    def __init__(self, states: list) -> None:
+        self.states, self.readers = states, 0
+
+    async def updates(self, job_id: str):
+        self.readers += 1
+        for state in self.states:
+            yield state
+
+
+async def test_a_group_runs_the_document_once_and_its_members_get_the_same_text():
+    job = make_job(status=JobStatus.PROCESSING, progress=10.0)
+    states = [job, dataclasses.replace(job, progress=55.0)]
+    watch = OneJobWatch(states)
+    services = SimpleNamespace(job_watch=watch, access=SimpleNamespace(policy=Policy()))
+    schema, groups = make_schema(), FanOut[Payload]()
+    operation = make_operation(variables={"id": str(job.id)})
+
+    def source() -> AsyncIterator[Payload]:
+        return group_source(schema, json.dumps, operation,
+                            Context.shared_by(services, make_caller()))
+    got: list[list[str]] = [[], []]
+
+    async with groups.member("k", source) as first, groups.member("k", source) as second:
+        for inbox, into in ((first, got[0]), (second, got[1])):
+            while (item := await inbox.get()) is not END:
+                into.append(item.text)
+
+    assert watch.readers == 1
+    assert got[0] == got[1]
+    assert [json.loads(t)["data"]["jobUpdates"]["progress"] for t in got[0]] == [
+        s.progress for s in states]
