@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import functools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from mpr.domain.events import JobEvent
@@ -72,7 +72,7 @@ class JobWatch:
         if feed is not None:
             feed.stale.set()
 
-    async def updates(self, job_id: str) -> AsyncIterator[TranscodeJob]:
+    async def updates(self, job_id: str) -> AsyncGenerator[TranscodeJob, None]:
         """The job now and on every visible change, until it ends; its load errors raise."""
         job_id = _canonical(job_id)
         feed = self._join(job_id)

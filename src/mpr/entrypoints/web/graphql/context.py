@@ -20,6 +20,15 @@ class Context(BaseContext, kw_only=True):
     credential: Credential | None = None
     connection_params: dict[str, Any] | None = None
     resolved: asyncio.Future[Caller] | None = None
+    shared: bool = False  # a fan-out group's: the fan-out re-checks each member's credential
+
+    @classmethod
+    def shared_by(cls, services: Services, caller: Caller) -> Context:
+        """The context a fan-out group executes in: its first member's caller, proven."""
+        context = cls(services=services, credential=caller.credential, shared=True)
+        context.resolved = asyncio.get_running_loop().create_future()
+        context.resolved.set_result(caller)
+        return context
 
     async def caller(self) -> Caller:
         """Who sent the request, looked up once and only when a field needs to know (a

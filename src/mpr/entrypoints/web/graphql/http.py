@@ -22,6 +22,7 @@ from strawberry.types.graphql import OperationType
 from mpr.entrypoints.web.graphql.context import context_getter
 from mpr.entrypoints.web.graphql.limits import MAX_BODY_BYTES
 from mpr.entrypoints.web.graphql.ws_auth import with_ws_auth
+from mpr.entrypoints.web.graphql.ws_fanout import shared_subscriptions
 from mpr.entrypoints.web.ui import offline_graphiql
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -37,6 +38,7 @@ def graphql_controller(schema: BaseSchema) -> type[GraphQLController[Any, Any]]:
     base = with_ws_auth(make_graphql_controller(schema, path="/graphql",
                                                 context_getter=context_getter))
     controller = type("GraphQLController", (_SpecController, base), {
+        "graphql_transport_ws_handler_class": shared_subscriptions(),
         "request_max_body_size": MAX_BODY_BYTES,
         "exception_handlers": {RequestEntityTooLarge: _too_large},
     })

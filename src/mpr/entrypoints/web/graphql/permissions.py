@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from strawberry.permission import BasePermission
 
@@ -14,10 +15,10 @@ from mpr.application.authorization import Permission
 from mpr.application.recording import act_as
 from mpr.entrypoints.web.auth import require
 from mpr.entrypoints.web.graphql.context import Info
-from mpr.entrypoints.web.graphql.rechecks import RECHECKS
+from mpr.entrypoints.web.graphql.rechecks import RECHECK_SECONDS, WATCHES
 
+__all__ = ["RECHECK_SECONDS", "Requires", "guard", "requires", "still_allowed"]
 T = TypeVar("T")
-RECHECK_SECONDS = 2.0  # how soon an open subscription notices a revoked or expired credential
 
 
 class Requires(BasePermission):
@@ -45,33 +46,45 @@ def guard(permission: Permission) -> dict[str, Any]:
 
 
 async def still_allowed(info: Info, permission: Permission,
-                        updates: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+                        updates: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
     """Pass updates on while the caller's credential stays valid and allowed; checked again
-    every RECHECK_SECONDS, so a revoked token ends the subscription with UNAUTHENTICATED."""
-    watcher = asyncio.ensure_future(_watch(info, permission))
-    iterator = aiter(updates)
-    try:
-        while True:
-            step = asyncio.ensure_future(anext(iterator))
-            await asyncio.wait({step, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if watcher.done():
-                step.cancel()
-                watcher.result()  # raises the refusal
-            try:
-                item = step.result()
-            except StopAsyncIteration:
-                return
-            yield item
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await watcher
+    every RECHECK_SECONDS (one check for all subscriptions of a credential), so a revoked
+    token ends the subscription with UNAUTHENTICATED.
 
-
-async def _watch(info: Info, permission: Permission) -> None:
+    One task reads `updates` for the whole subscription (none per update); the refusal and
+    the updates meet in one queue."""
     context = info.context
-    credential = context.credential
-    while True:
-        await asyncio.sleep(RECHECK_SECONDS)
-        caller = await RECHECKS.caller(context.services.access, credential)
-        require(context.services.access, caller, permission)
+    inbox: asyncio.Queue[_Item[T]] = asyncio.Queue()
+    pump = asyncio.create_task(_pump(updates, inbox), name="mpr-subscription-pump")
+    try:
+        with WATCHES.watching(context.services.access, context.credential, permission,
+                              lambda e: inbox.put_nowait(_Item(error=e, last=True))):
+            while True:
+                item = await inbox.get()
+                if item.error is not None:
+                    raise item.error
+                if item.last:
+                    return
+                yield item.value  # type: ignore[misc]  # not last: a value
+    finally:
+        pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+
+
+@dataclass(frozen=True, slots=True)
+class _Item(Generic[T]):
+    value: T | None = None
+    error: Exception | None = None
+    last: bool = False
+
+
+async def _pump(updates: AsyncGenerator[T, None], inbox: asyncio.Queue[_Item[T]]) -> None:
+    async with contextlib.aclosing(updates):
+        try:
+            async for update in updates:
+                inbox.put_nowait(_Item(update))
+        except Exception as e:
+            inbox.put_nowait(_Item(error=e, last=True))
+            return
+    inbox.put_nowait(_Item(last=True))
