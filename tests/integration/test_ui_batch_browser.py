@@ -21,6 +21,7 @@ def with_audio(ui_server: MprServer, tmp_path_factory: pytest.TempPathFactory) -
     """The UI server with an audio-only file beside its clips: video presets refuse it."""
     tone = make_clip(tmp_path_factory.mktemp("batch-ui") / "tone.mp3", duration=1, video=False)
     ui_server.put_input("tone.mp3", tone)
+    ui_server.data("mutation { scanMediaFolder { found } }")
     return ui_server
 
 
@@ -145,3 +146,16 @@ def severe_violations(page: Page, parts: list[str]) -> list[str]:
         {resultTypes: ["violations"]})).violations.map((v) => ({id: v.id, impact: v.impact,
         nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))""", parts)
     return [f"{v['impact']} {v['id']} at {v['nodes']}" for v in found if v["impact"] in SEVERE]
+
+
+def test_a_viewer_gets_no_checkboxes_and_no_batch_bar(page: Page, with_audio: MprServer,
+                                                      watch: BrowserWatch) -> None:
+    with_audio.data("""mutation { createUser(username: "batch-viewer", role: "viewer",
+        password: "a viewer's long password") { id } }""")
+
+    sign_in(page, "batch-viewer", "a viewer's long password")
+
+    expect(page.locator("button.asset")).to_have_count(4)
+    expect(page.get_by_role("checkbox", name="Select clip.mp4")).to_have_count(0)
+    expect(page.get_by_role("group", name="Batch")).to_have_count(0)
+    watch.assert_clean()
