@@ -15,7 +15,6 @@ from mpr.application.create_job import (
     check_source,
     for_source,
     load_preset,
-    output_taken,
 )
 from mpr.application.dispatching import dispatch_job
 from mpr.application.ids import parse_id
@@ -79,11 +78,13 @@ class CreateJobs:
         sources: dict[uuid.UUID, MediaAsset] = {}
         async with self._uow() as uow:
             preset = await load_preset(uow, cmd.preset_id)
+            outputs = await uow.assets.known_paths(Location.OUTPUT)  # read once, not per job
             for ident, asset in await _selected(uow, cmd):
                 try:
                     if asset is None:
                         raise NotFound("asset", ident)
-                    job = await self._job(uow, asset, preset, cmd.priority, batch.batch_id)
+                    job = await self._job(uow, asset, preset, outputs, cmd.priority,
+                                          batch.batch_id)
                 except DomainError as e:
                     name = asset.filename if asset else None
                     batch.refused.append(Refusal(ident, name, str(e), e.code))
@@ -97,14 +98,15 @@ class CreateJobs:
         return BatchCreated(batch.batch_id, dispatched, batch.refused)
 
     async def _job(self, uow: UnitOfWork, asset: MediaAsset, preset: TranscodePreset,
-                   priority: int, batch_id: uuid.UUID) -> TranscodeJob:
+                   outputs: set[str], priority: int, batch_id: uuid.UUID) -> TranscodeJob:
         """The asset's whole-file job, or the DomainError that says why it cannot have one."""
         refuse_missing_source(asset)
         check_source(asset, preset, Trim())
         fitted = for_source(preset, asset)
         job_id = uuid.uuid4()
         path = output_path_for(asset, fitted, job_id, None)
-        if await output_taken(uow, path) or await self._output.exists(path):
+        taken = path in outputs or await uow.jobs.output_path_taken(path)
+        if taken or await self._output.exists(path):
             raise Conflict(f"output {path!r} already exists or is being written")
         return TranscodeJob.create(job_id, asset.id, fitted, path, self._clock.now(),
                                    priority=priority, batch_id=batch_id)

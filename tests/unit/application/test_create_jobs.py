@@ -199,3 +199,20 @@ async def test_a_failed_dispatch_leaves_the_jobs_pending_for_recovery(create, ta
 
     assert [tables.jobs[j.id].status for j in batch.jobs] == [JobStatus.PENDING] * 2
     assert all(tables.jobs[j.id].task_id is None for j in batch.jobs)
+
+
+async def test_an_asset_whose_output_key_is_taken_in_the_store_is_refused(
+        create, tables, output_storage, queue):
+    asset = put(tables, 1)[0]
+
+    async def everything_exists(key: str) -> bool:
+        return True
+
+    output_storage.exists = everything_exists
+
+    batch = await create(by_ids(asset))
+
+    assert batch.jobs == []
+    assert [r.code for r in batch.refused] == ["CONFLICT"]
+    assert "already exists" in batch.refused[0].reason
+    assert (tables.jobs, queue.dispatched) == ({}, [])

@@ -5,6 +5,7 @@ import { createJobs, getBatch } from "./batch_api.js";
 import { $, h, say } from "./dom.js";
 
 const POLL_MS = 1000;
+const LIST_LIMIT = 200; // the asset list shows this many at most (api.js), the server's batch bound
 const ORDER = ["completed", "processing", "pending", "failed", "cancelled"];
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -88,7 +89,9 @@ export class BatchBar {
   show() {
     const n = this.picked.size;
     this.count.textContent = !n ? "Tick assets to start one preset on all of them."
-      : this.matching ? `All ${n} matching selected` : `${n} selected`;
+      : !this.matching ? `${n} selected`
+        : n >= LIST_LIMIT ? `All ${n} shown selected; more may match, and a batch takes at most 200`
+          : `All ${n} matching selected`;
     const opening = this.actions.hidden && n > 0;
     this.actions.hidden = n === 0;
     if (opening) this.loadPresets(); // presets made meanwhile show up
