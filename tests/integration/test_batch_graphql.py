@@ -209,3 +209,17 @@ def test_an_unknown_batch_is_not_found(mpr_server: MprServer) -> None:
     error = mpr_server.error(BATCH, {"id": str(uuid.uuid4())})
 
     assert error["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_a_batch_whose_every_asset_is_refused_makes_no_jobs_and_reads_as_not_found(
+        mpr_server: MprServer, library: Library) -> None:
+    preset = mpr_server.preset_ids()["h264-480p"]
+    before = job_ids(mpr_server)
+
+    made = create_jobs(mpr_server, presetId=preset, assetIds=[library["tone.mp3"]])
+    error = mpr_server.error(BATCH, {"id": made["batchId"]})
+
+    assert made["jobs"] == []
+    assert [r["filename"] for r in made["refused"]] == ["tone.mp3"]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert job_ids(mpr_server) == before
