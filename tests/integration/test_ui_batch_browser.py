@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, Request, expect
 from tests.integration.browser_fixtures import ARTIFACTS, BrowserWatch, sign_in
 from tests.integration.media import make_clip
 from tests.integration.server_fixtures import MprServer
-from tests.integration.test_ui_axe_browser import AXE, SEVERE, context_for
+from tests.integration.test_ui_axe_browser import context_for, severe_violations
 
 pytestmark = pytest.mark.slow
 
@@ -132,20 +132,12 @@ def test_the_batch_bar_and_progress_have_no_severe_accessibility_violation(
     expect(progress).to_have_attribute("aria-valuenow", "100", timeout=60_000)
     page.get_by_role("checkbox", name="Select long.mp4").check()  # the bar's actions shown
 
-    found = severe_violations(page, ["#asset-list", "#batch-bar", ".batch-progress"])
+    found = severe_violations(page)
 
     page.screenshot(path=str(ARTIFACTS / f"axe-batch-{scheme}.png"))
     context.close()
     assert found == [], "\n".join(found)
 
-
-def severe_violations(page: Page, parts: list[str]) -> list[str]:
-    """axe's serious and critical findings within the parts of the page batch work adds to."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate("""async (parts) => (await axe.run({include: parts.map((p) => [p])},
-        {resultTypes: ["violations"]})).violations.map((v) => ({id: v.id, impact: v.impact,
-        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))""", parts)
-    return [f"{v['impact']} {v['id']} at {v['nodes']}" for v in found if v["impact"] in SEVERE]
 
 
 def test_a_viewer_gets_no_checkboxes_and_no_batch_bar(page: Page, with_audio: MprServer,
