@@ -46,6 +46,7 @@ class World:
     job: str
     preset: str
     clip: Path
+    batch: str
 
     def fresh_preset(self) -> str:
         made = self.server.data("""mutation($n: String!) { createPreset(input: {name: $n,
@@ -94,6 +95,10 @@ RULES: dict[str, Rule] = {
     "waitingMedia": Rule(Role.OPERATOR, "query { waitingMedia { count names } }"),
     "createJob": Rule(Role.OPERATOR, """mutation($a: ID!) { createJob(input: {sourceAssetId: $a,
         trimStart: 0, trimEnd: 0.5}) { id } }""", lambda w: {"a": w.asset}),
+    "createJobs": Rule(Role.OPERATOR, """mutation($a: ID!, $p: ID!) { createJobs(input: {
+        presetId: $p, assetIds: [$a]}) { batchId } }""", lambda w: {"a": w.asset, "p": w.preset}),
+    "batch": Rule(Role.VIEWER, "query($id: ID!) { batch(id: $id) { id progress } }",
+                  lambda w: {"id": w.batch}),
     "cancelJob": Rule(Role.OPERATOR, "mutation($id: ID!) { cancelJob(id: $id) { id } }",
                       lambda w: {"id": w.job}),
     "retryJob": Rule(Role.OPERATOR, "mutation($id: ID!) { retryJob(id: $id) { id } }",
@@ -156,7 +161,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 createToken(name: $n, role: $r) { secret } }""", {"n": role, "r": role}
                                        )["createToken"]["secret"]
         preset = server.preset_ids()["h264-720p"]
-        yield World(server, tokens, asset, job, preset, clip)
+        batch = server.data("""mutation($a: ID!, $p: ID!) { createJobs(input: {presetId: $p,
+            assetIds: [$a]}) { batchId jobs { id } } }""", {"a": asset, "p": preset})
+        server.wait_for_job(batch["createJobs"]["jobs"][0]["id"])
+        yield World(server, tokens, asset, job, preset, clip, batch["createJobs"]["batchId"])
 
 
 def test_every_root_field_has_a_rule() -> None:

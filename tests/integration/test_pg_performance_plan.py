@@ -184,3 +184,13 @@ async def test_reads_do_not_wait_for_a_writer_holding_a_jobs_row_lock(seeded: Se
 
     assert progress != 99
     assert listed == 500
+
+
+async def test_a_batchs_jobs_are_read_from_the_batch_index_in_order(
+        seeded: Seeded, statements: list[tuple[str, Any]]) -> None:
+    nodes = await plan_of(seeded, statements, lambda u: u.jobs.in_batch(uuid.uuid4()))
+
+    summary = [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    assert any(n.get("Index Name") == "ix_transcode_jobs_batch" for n in nodes), summary
+    assert not any(n["Node Type"] == "Seq Scan" or "Sort" in n["Node Type"] for n in nodes), \
+        summary

@@ -135,6 +135,9 @@ class FakeAssets:
         found.sort(key=lambda a: (a.created_at, a.id.hex), reverse=True)
         return _window(found, page)
 
+    async def many(self, asset_ids: Collection[uuid.UUID]) -> Sequence[MediaAsset]:
+        return [self.rows[i].copy() for i in set(asset_ids) if i in self.rows]
+
 
 class FakePresets:
     def __init__(self, rows: dict[uuid.UUID, TranscodePreset]) -> None:
@@ -207,6 +210,10 @@ class FakeJobs:
                  and (source_asset_id is None or j.source_asset_id == source_asset_id)]
         found.sort(key=lambda j: (j.created_at, j.id.hex), reverse=True)
         return _window(found, page)
+
+    async def in_batch(self, batch_id: uuid.UUID) -> Sequence[TranscodeJob]:
+        found = [j.copy() for j in self.rows.values() if j.batch_id == batch_id]
+        return sorted(found, key=lambda j: (j.created_at, j.id.hex))
 
     async def active_for_asset(self, asset_id: uuid.UUID) -> int:
         return sum(j.source_asset_id == asset_id and j.status.is_active

@@ -48,10 +48,10 @@ class CreateJob:
         async with self._uow() as uow:
             asset = await uow.assets.get(asset_id)
             refuse_missing_source(asset)
-            preset = await _preset(uow, cmd.preset_id)
-            _check_source(asset, preset, trim)
+            preset = await load_preset(uow, cmd.preset_id)
+            check_source(asset, preset, trim)
             job = self._new_job(asset, for_source(preset, asset), trim, cmd)
-            if await _output_taken(uow, job.output_path) or await self._output.exists(
+            if await output_taken(uow, job.output_path) or await self._output.exists(
                     job.output_path):
                 raise Conflict(f"output {job.output_path!r} already exists or is being written; "
                                "MPR never replaces an object: choose another outputFilename")
@@ -67,7 +67,7 @@ class CreateJob:
                                    cmd.priority)
 
 
-async def _preset(uow: UnitOfWork, preset_id: str | None) -> TranscodePreset:
+async def load_preset(uow: UnitOfWork, preset_id: str | None) -> TranscodePreset:
     """The preset, checked against today's rules (it may have been stored under older ones)."""
     pid = COPY_PRESET.id if preset_id is None else parse_id(preset_id, "preset")
     preset = await uow.presets.get(pid)
@@ -92,13 +92,13 @@ def for_source(preset: TranscodePreset, asset: MediaAsset) -> TranscodePreset:
                          audio_samplerate=None)
 
 
-async def _output_taken(uow: UnitOfWork, key: str) -> bool:
+async def output_taken(uow: UnitOfWork, key: str) -> bool:
     if await uow.jobs.output_path_taken(key):
         return True
     return key in await uow.assets.known_paths(Location.OUTPUT)
 
 
-def _check_source(asset: MediaAsset, preset: TranscodePreset, trim: Trim) -> None:
+def check_source(asset: MediaAsset, preset: TranscodePreset, trim: Trim) -> None:
     """The source must be a ready input whose streams, frame size and length fit the request.
 
     Messages name the asset by its file name, as people know it: never by its id (a UUID

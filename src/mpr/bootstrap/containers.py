@@ -38,7 +38,9 @@ from mpr.application.access import Access
 from mpr.application.assets import DeleteAsset, UpdateAsset
 from mpr.application.authentication import Authenticator, SessionTimeouts
 from mpr.application.authorization import POLICY
+from mpr.application.batch_progress import ReadBatch
 from mpr.application.create_job import CreateJob
+from mpr.application.create_jobs import CreateJobs
 from mpr.application.job_actions import CancelJob, ClearFinishedJobs, RetryJob
 from mpr.application.job_callbacks import RecordCallback
 from mpr.application.job_log import JobEventLog
@@ -180,6 +182,9 @@ class UseCases(containers.DeclarativeContainer):
                                      infra.clock)
     create_job = providers.Singleton(CreateJob, uow, infra.queue, infra.clock,
                                     infra.output_storage)
+    create_jobs = providers.Singleton(CreateJobs, uow, infra.queue, infra.clock,
+                                      infra.output_storage)
+    read_batch = providers.Singleton(ReadBatch, uow)
     cancel_job = providers.Singleton(CancelJob, uow, infra.queue, infra.clock)
     retry_job = providers.Singleton(RetryJob, uow, infra.queue, infra.clock)
     clear_jobs = providers.Singleton(ClearFinishedJobs, uow)

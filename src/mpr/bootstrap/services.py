@@ -14,7 +14,9 @@ from mpr.adapters.security.callback_secret import callback_secret
 from mpr.adapters.sqlalchemy import migrate
 from mpr.application.access import Access
 from mpr.application.assets import DeleteAsset, UpdateAsset
+from mpr.application.batch_progress import ReadBatch
 from mpr.application.create_job import CreateJob
+from mpr.application.create_jobs import CreateJobs
 from mpr.application.event_relay import relay
 from mpr.application.job_actions import CancelJob, ClearFinishedJobs, RetryJob
 from mpr.application.job_callbacks import CallbackReceiver
@@ -56,6 +58,8 @@ class Services:
     queue: JobQueue
     scan_media: ScanMedia
     create_job: CreateJob
+    create_jobs: CreateJobs
+    read_batch: ReadBatch
     cancel_job: CancelJob
     retry_job: RetryJob
     update_asset: UpdateAsset
@@ -165,6 +169,7 @@ def services_of(root: Root) -> Services:
         settings=settings, clock=infra.clock(), uow=infra.uow,
         input_storage=infra.input_storage(), output_storage=infra.output_storage(),
         queue=infra.queue(), scan_media=uc.scan_media(), create_job=uc.create_job(),
+        create_jobs=uc.create_jobs(), read_batch=uc.read_batch(),
         cancel_job=uc.cancel_job(), retry_job=uc.retry_job(), update_asset=uc.update_asset(),
         delete_asset=uc.delete_asset(), clear_jobs=uc.clear_jobs(),
         create_preset=uc.create_preset(),

@@ -124,6 +124,7 @@ class TranscodeJob:
     started_at: datetime | None = None
     completed_at: datetime | None = None
     created_by: str | None = None  # the principal that made it: 'user:alice', 'token:ci'
+    batch_id: uuid.UUID | None = None  # the batch it was started with, if any (createJobs)
     # optimistic-locking token: set by repositories, checked on save; not part of the value
     version: int = field(default=0, compare=False)
     # what happened to it since it was read, for the unit of work to publish after commit
@@ -131,12 +132,13 @@ class TranscodeJob:
 
     @classmethod
     def create(cls, job_id: uuid.UUID, source_asset_id: uuid.UUID, preset: TranscodePreset,
-               output_path: str, now: datetime, trim: Trim = Trim(), priority: int = 0
-               ) -> TranscodeJob:
+               output_path: str, now: datetime, trim: Trim = Trim(), priority: int = 0,
+               batch_id: uuid.UUID | None = None) -> TranscodeJob:
         """A new pending job, recording that it was created."""
         job = cls(id=job_id, source_asset_id=source_asset_id, preset=preset,
                   output_filename=output_path.rsplit("/", 1)[-1], output_path=output_path,
-                  created_at=now, updated_at=now, trim=trim, priority=priority)
+                  created_at=now, updated_at=now, trim=trim, priority=priority,
+                  batch_id=batch_id)
         job.events.append(JobCreated(at=now, job_id=job_id, status=job.status,
                                      source_asset_id=source_asset_id))
         return job

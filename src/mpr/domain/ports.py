@@ -289,6 +289,10 @@ class AssetRepository(Protocol):
         """Assets, newest first, filtered."""
         ...
 
+    async def many(self, asset_ids: Collection[uuid.UUID]) -> Sequence[MediaAsset]:
+        """The known assets among these ids, in any order (unknown ids are left out)."""
+        ...
+
 
 class PresetRepository(Protocol):
     async def add(self, preset: TranscodePreset) -> None:
@@ -341,6 +345,10 @@ class JobRepository(Protocol):
     async def list(self, page: Page, status: JobStatus | None = None,
                    source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
         """Jobs, newest first, filtered."""
+        ...
+
+    async def in_batch(self, batch_id: uuid.UUID) -> Sequence[TranscodeJob]:
+        """Every job of a batch, oldest first (none for an unknown batch)."""
         ...
 
     async def active_for_asset(self, asset_id: uuid.UUID) -> int:

@@ -14,7 +14,7 @@ _JOB_SCALARS = ("output_filename", "output_path", "progress", "current_time", "s
                 "error_message", "output_asset_id", "task_id", "execution_arn", "callback_seq",
                 "priority",
                 "attempts", "runs", "worker_id", "heartbeat_at", "started_at", "completed_at",
-                "created_at", "updated_at", "created_by")
+                "created_at", "updated_at", "created_by", "batch_id")
 _MEDIA_COLUMNS = ("duration", "container", "video_codec", "audio_codec", "width", "height",
                   "framerate", "bitrate")
 

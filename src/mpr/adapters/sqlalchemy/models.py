@@ -150,6 +150,7 @@ class JobRow(Base):
         Index("ix_transcode_jobs_source_created", "source_asset_id", "created_at", "id"),
         Index("ix_transcode_jobs_dispatch", "status", "priority", "created_at"),
         Index("ix_transcode_jobs_output_path", "output_path"),
+        Index("ix_transcode_jobs_batch", "batch_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -184,6 +185,7 @@ class JobRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(80))
+    batch_id: Mapped[uuid.UUID | None]  # jobs started together by createJobs share it
     # Optimistic locking: an UPDATE of a row changed since it was read fails (no lost cancel).
     version: Mapped[int] = mapped_column(Integer)
 

@@ -118,6 +118,15 @@ class SqlAssetRepository(_SqlRepository):
                                                                        autoescape=True))
         return [mapping.asset_from_row(row) for row in await self._page(query, page)]
 
+    async def many(self, asset_ids: Collection[uuid.UUID]) -> Sequence[MediaAsset]:
+        """The known assets among these ids, in one query."""
+        if not asset_ids:
+            return []
+        query = select(AssetRow).where(AssetRow.id.in_(list(asset_ids)))
+        with db_errors():
+            rows = (await self._session.scalars(query)).all()
+        return [mapping.asset_from_row(row) for row in rows]
+
 
 class SqlPresetRepository(_SqlRepository):
     """Transcode presets in the transcode_presets table."""
@@ -213,6 +222,14 @@ class SqlJobRepository(_SqlRepository):
         if source_asset_id is not None:
             query = query.where(JobRow.source_asset_id == source_asset_id)
         return [mapping.job_from_row(row) for row in await self._page(query, page)]
+
+    async def in_batch(self, batch_id: uuid.UUID) -> Sequence[TranscodeJob]:
+        """Every job of a batch, oldest first (ix_transcode_jobs_batch)."""
+        query = (select(JobRow).where(JobRow.batch_id == batch_id)
+                 .order_by(JobRow.created_at, JobRow.id))
+        with db_errors():
+            rows = (await self._session.scalars(query)).all()
+        return [mapping.job_from_row(row) for row in rows]
 
     async def active_for_asset(self, asset_id: uuid.UUID) -> int:
         """How many pending or processing jobs use the asset as source."""

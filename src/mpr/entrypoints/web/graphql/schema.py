@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from mpr.entrypoints.web.graphql.access import AccessMutation, AccessQuery
+from mpr.entrypoints.web.graphql.batch import BatchMutation, BatchQuery
 from mpr.entrypoints.web.graphql.documents import document_extensions
 from mpr.entrypoints.web.graphql.errors import DomainErrors
 from mpr.entrypoints.web.graphql.mutations import Mutation
@@ -25,7 +26,7 @@ class Schema(strawberry.Schema):
 
 def make_schema() -> strawberry.Schema:
     # Clients send the same few documents over and over: parse and validate each once.
-    query = merge_types("Query", (Query, AccessQuery))
-    mutation = merge_types("Mutation", (Mutation, AccessMutation))
+    query = merge_types("Query", (Query, AccessQuery, BatchQuery))
+    mutation = merge_types("Mutation", (Mutation, AccessMutation, BatchMutation))
     return Schema(query=query, mutation=mutation, subscription=Subscription,
                   extensions=[DomainErrors, *document_extensions(DOCUMENT_CACHE_SIZE)])

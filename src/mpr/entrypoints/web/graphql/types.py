@@ -137,6 +137,8 @@ class JobType:
     started_at: datetime | None
     completed_at: datetime | None
     created_by: str | None = strawberry.field(description="who made it: user:NAME or token:NAME")
+    batch_id: strawberry.ID | None = strawberry.field(
+        default=None, description="the batch createJobs started it in, if any")
 
     @strawberry.field(description="URL that plays the output once the job completed")
     def output_url(self) -> str | None:
@@ -165,7 +167,8 @@ class JobType:
                    task_id=j.task_id, execution_arn=j.execution_arn, priority=j.priority,
                    attempts=j.attempts,
                    created_at=j.created_at, updated_at=j.updated_at, started_at=j.started_at,
-                   completed_at=j.completed_at, created_by=j.created_by)
+                   completed_at=j.completed_at, created_by=j.created_by,
+                   batch_id=strawberry.ID(str(j.batch_id)) if j.batch_id else None)
 
 
 @strawberry.type

@@ -80,6 +80,7 @@ export class AssetList {
     const items = this.assets.map((asset) => this.item(asset));
     this.list.replaceChildren(...items);
     if (!items.length) this.list.append(h("li", { class: "empty" }, "No assets match. Put media in the input folder and press Scan."));
+    this.onRendered?.(this.list, this.assets); // the batch bar adds its checkboxes
   }
 
   item(asset) {

@@ -1,5 +1,6 @@
 // Wires the Timeline UI together.
 import { AssetList } from "./assets.js";
+import { BatchBar, BatchProgressView } from "./batch.js";
 import { removeAsset } from "./cleanup.js";
 import { CompareView } from "./compare.js";
 import { $, say } from "./dom.js";
@@ -70,6 +71,15 @@ const assets = new AssetList($("#assets"), {
   onSelect: (asset) => { editor.show(asset); writeLink(asset); compare.offerFor(asset); }, onError: showError,
   onChanged: () => jobs.assetsChanged(),
 });
+// Batch work: checkboxes in the asset list, one preset on all; the jobs panel follows the batch.
+if (can("create_job")) {
+  const batchProgress = new BatchProgressView($("#jobs"), { onError: showError, onFinished: () => jobs.load() });
+  const batchBar = new BatchBar(assets, {
+    onError: showError,
+    onStarted: (result, about) => { batchProgress.follow(result, about); jobs.load(); },
+  });
+  assets.onRendered = (list, shown) => batchBar.decorate(list, shown);
+}
 const editor = new Editor($("#editor"), {
   onJobCreated: (job) => jobs.add(job), onAssetChanged: (asset) => assets.patch(asset),
 });
