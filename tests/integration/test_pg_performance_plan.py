@@ -136,6 +136,8 @@ LIST_PLANS = {
     "all jobs, deep page": (lambda u: u.jobs.list(DEEP), JOBS_BY_TIME),
     "jobs of one asset": (lambda u: u.jobs.list(PAGE, source_asset_id=SOURCE),
                           ("ix_transcode_jobs_source_created",)),
+    "the job of an output asset": (lambda u: u.jobs.list(PAGE, output_asset_id=SOURCE),
+                                   ("ix_transcode_jobs_output_asset",)),
     "all assets": (lambda u: u.assets.list(PAGE), ASSETS_BY_TIME),
     "all assets, deep page": (lambda u: u.assets.list(DEEP), ASSETS_BY_TIME),
     "assets, a rare status": (lambda u: u.assets.list(PAGE, status=AssetStatus.ERROR),

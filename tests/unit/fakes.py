@@ -204,10 +204,12 @@ class FakeJobs:
         return True
 
     async def list(self, page: Page, status: JobStatus | None = None,
-                   source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
+                   source_asset_id: uuid.UUID | None = None,
+                   output_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
         found = [j.copy() for j in self.rows.values()
                  if (status is None or j.status == status)
-                 and (source_asset_id is None or j.source_asset_id == source_asset_id)]
+                 and (source_asset_id is None or j.source_asset_id == source_asset_id)
+                 and (output_asset_id is None or j.output_asset_id == output_asset_id)]
         found.sort(key=lambda j: (j.created_at, j.id.hex), reverse=True)
         return _window(found, page)
 

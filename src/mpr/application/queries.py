@@ -62,12 +62,15 @@ class Queries:
             return await uow.jobs.get(parse_id(job_id, "job"))
 
     async def jobs(self, status: str | None = None, source_asset_id: str | None = None,
-                   limit: int = 50, offset: int = 0) -> Sequence[TranscodeJob]:
+                   limit: int = 50, offset: int = 0,
+                   output_asset_id: str | None = None) -> Sequence[TranscodeJob]:
         window = page(limit, offset)
         status_ = parse_enum(JobStatus, status, "job status")
         source = parse_id(source_asset_id, "asset") if source_asset_id else None
+        output = parse_id(output_asset_id, "asset") if output_asset_id else None
         async with self._uow() as uow:
-            return await uow.jobs.list(window, status=status_, source_asset_id=source)
+            return await uow.jobs.list(window, status=status_, source_asset_id=source,
+                                       output_asset_id=output)
 
     async def preset(self, preset_id: str) -> TranscodePreset:
         async with self._uow() as uow:

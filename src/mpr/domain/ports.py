@@ -343,8 +343,9 @@ class JobRepository(Protocol):
         ...
 
     async def list(self, page: Page, status: JobStatus | None = None,
-                   source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
-        """Jobs, newest first, filtered."""
+                   source_asset_id: uuid.UUID | None = None,
+                   output_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
+        """Jobs, newest first, filtered (by an output asset: the job that made it)."""
         ...
 
     async def in_batch(self, batch_id: uuid.UUID) -> Sequence[TranscodeJob]:

@@ -151,6 +151,7 @@ class JobRow(Base):
         Index("ix_transcode_jobs_dispatch", "status", "priority", "created_at"),
         Index("ix_transcode_jobs_output_path", "output_path"),
         Index("ix_transcode_jobs_batch", "batch_id", "created_at", "id"),
+        Index("ix_transcode_jobs_output_asset", "output_asset_id", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

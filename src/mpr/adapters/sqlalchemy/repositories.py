@@ -214,13 +214,16 @@ class SqlJobRepository(_SqlRepository):
             return (await self._session.scalars(query)).one_or_none() is not None
 
     async def list(self, page: Page, status: JobStatus | None = None,
-                   source_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
-        """Jobs, newest first, filtered."""
+                   source_asset_id: uuid.UUID | None = None,
+                   output_asset_id: uuid.UUID | None = None) -> Sequence[TranscodeJob]:
+        """Jobs, newest first, filtered (by an output asset: the job that made it)."""
         query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id.desc())
         if status is not None:
             query = query.where(JobRow.status == status.value)
         if source_asset_id is not None:
             query = query.where(JobRow.source_asset_id == source_asset_id)
+        if output_asset_id is not None:
+            query = query.where(JobRow.output_asset_id == output_asset_id)
         return [mapping.job_from_row(row) for row in await self._page(query, page)]
 
     async def in_batch(self, batch_id: uuid.UUID) -> Sequence[TranscodeJob]:

@@ -32,9 +32,11 @@ class Query:
                                   "completed, failed or cancelled")
     async def jobs(self, info: Info, status: str | None = None,
                    source_asset_id: strawberry.ID | None = None, limit: int = 50,
-                   offset: int = 0) -> list[JobType]:
+                   offset: int = 0, output_asset_id: strawberry.ID | None = None
+                   ) -> list[JobType]:
         found = await info.context.services.queries.jobs(
-            status, str(source_asset_id) if source_asset_id else None, limit, offset)
+            status, str(source_asset_id) if source_asset_id else None, limit, offset,
+            str(output_asset_id) if output_asset_id else None)
         return [JobType.from_domain(j) for j in found]
 
     @strawberry.field(**guard(Permission.READ))

@@ -58,6 +58,15 @@ export async function listJobs(status, limit = 50) {
   return data.jobs;
 }
 
+// The completed job that made an output asset (however old), or null.
+export async function jobOfOutput(assetId) {
+  const data = await gql(
+    `query($id: ID!) { jobs(outputAssetId: $id, status: "completed", limit: 1) { ${JOB_FIELDS} } }`,
+    { id: assetId },
+  );
+  return data.jobs[0] ?? null;
+}
+
 export async function clearFinishedJobs(status) {
   const data = await gql("mutation($status: String) { clearFinishedJobs(status: $status) { removed } }",
     { status: status || null });

@@ -1,13 +1,12 @@
 // The compare view: a completed job's source and output side by side, each with its size,
 // bitrate, resolution and codecs, and players kept in step (a cut's output offset by its start).
-import { assetsByIds, listJobs } from "./api.js";
+import { assetsByIds, jobOfOutput } from "./api.js";
 import { $, h, say } from "./dom.js";
 import { formatBytes, formatTime } from "./format.js";
 import { sizeChange } from "./job_card.js";
 import { Playback } from "./player.js";
 import { PlayerSync } from "./sync.js";
 
-const JOBS_SEARCHED = 200; // completed jobs looked through for the one that made an output
 
 const kbps = (bitrate) => (bitrate ? `${Math.round(bitrate / 1000)} kb/s` : null);
 const resolution = (a) => (a.width ? `${a.width}×${a.height}` : "no video");
@@ -29,11 +28,6 @@ export function cutStart(job, source, output) {
 }
 
 // The job that made an output asset (the newest completed ones are searched), or null.
-export async function jobOfOutput(assetId) {
-  const jobs = await listJobs("completed", JOBS_SEARCHED);
-  return jobs.find((job) => job.outputAssetId === assetId) ?? null;
-}
-
 function side(which, label) {
   const video = h("video", { class: "compare-video", controls: true, playsinline: true,
     preload: "auto", dataset: { side: which }, "aria-label": label });
