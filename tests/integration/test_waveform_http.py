@@ -14,28 +14,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from mpr.adapters.ffmpeg.process import run_ffmpeg
 from mpr.bootstrap import Services, build
 from mpr.domain.identity import Role
 from mpr.entrypoints.web.app import create_app
 from mpr.settings import Settings
-from tests.integration.media import FFMPEG, make_clip, run_async, write_corrupt
+from tests.integration.media import make_clip, tone_then_silence, write_corrupt
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 TONE = 0.125  # lavfi sine's amplitude
-
-
-def tone_then_silence(path: Path) -> Path:
-    """2 s of a 440 Hz tone then 2 s of digital silence, as 16-bit PCM WAV (no codec delay)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    args = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
-            "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono:d=2",
-            "-filter_complex", "[0][1]concat=n=2:v=0:a=1", "-c:a", "pcm_s16le",
-            "file:" + str(path)]
-    run_async(run_ffmpeg(FFMPEG, args))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,60 @@
+// Posters in the asset list: a small frame of each video, fetched only once its row is on
+// screen (inside the list's own scroll area too); audio gets an icon; a failed image leaves
+// an empty frame, never a broken-image glyph.
+
+const SVG = "http://www.w3.org/2000/svg";
+const MARGIN = "150px"; // start fetching a little before a row scrolls into view
+
+let observer = null;
+
+function reveal(entries) {
+  for (const { target, isIntersecting } of entries) {
+    if (!target.isConnected) observer.unobserve(target); // its list was re-rendered
+    if (!isIntersecting) continue;
+    observer.unobserve(target);
+    target.src = target.dataset.src;
+  }
+}
+
+// Implicit root (the viewport): rows hidden by the list's overflow are clipped out of it.
+const watching = () => (observer ??= new IntersectionObserver(reveal, { rootMargin: MARGIN }));
+
+function audioIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  for (const [x, height] of [[3, 6], [7, 12], [11, 18], [15, 10], [19, 4]]) {
+    const bar = document.createElementNS(SVG, "rect");
+    for (const [name, value] of Object.entries({ x, y: 12 - height / 2, width: 2, height, rx: 1 })) {
+      bar.setAttribute(name, String(value));
+    }
+    svg.append(bar);
+  }
+  return svg;
+}
+
+// The element a row shows before its name: an image for video, an icon for audio, else null.
+export function poster(asset) {
+  if (asset.posterUrl) {
+    const image = document.createElement("img");
+    Object.assign(image, { alt: "", decoding: "async", draggable: false, width: 64, height: 36 });
+    image.className = "asset-poster";
+    image.dataset.src = asset.posterUrl;
+    image.addEventListener("error", () => { // an empty frame, not a broken-image glyph
+      const frame = document.createElement("span");
+      frame.className = "asset-poster";
+      frame.dataset.failed = "true";
+      image.replaceWith(frame);
+    });
+    watching().observe(image);
+    return image;
+  }
+  if (asset.audioCodec && !asset.videoCodec) {
+    const icon = document.createElement("span");
+    icon.className = "asset-poster audio";
+    icon.append(audioIcon());
+    return icon;
+  }
+  return null;
+}
