@@ -35,6 +35,7 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MprServer]:
         shutil.copyfile(take, media / f"take-{n:02}.mp4")
     tone_then_silence(media / "z-tone.wav")
     shutil.copyfile(take, media / "z-spoiled.mp4")
+    write_corrupt(media / "z-broken.mp3")  # registered as an error: no codecs at all
     env = {"MPR_SAMPLES": "false", "MPR_ADMIN_USERNAME": ADMIN_USER,
            "MPR_ADMIN_PASSWORD": ADMIN_PASSWORD}
     with running_server("glance", data_dir, env) as server:
@@ -103,15 +104,20 @@ def test_posters_are_fetched_for_rows_on_screen_and_follow_the_scroll(
     watch.assert_clean()
 
 
-def test_a_poster_that_cannot_be_made_leaves_an_empty_frame(
+def test_a_poster_that_cannot_be_made_leaves_an_empty_frame_in_line_with_the_others(
         page: Page, ui_server: MprServer, watch: BrowserWatch) -> None:
     sign_in(page)
+    names = page.locator(".asset-name")
 
     frame = poster_of(page, "z-spoiled.mp4")
     expect(frame).to_have_attribute("data-failed", "true", timeout=30_000)
     expect(frame).to_have_js_property("tagName", "SPAN")  # no image left to show a glyph
     expect(page.locator("button.asset", has_text="z-spoiled.mp4").locator("img")
            ).to_have_count(0)
+    expect(poster_of(page, "z-broken.mp3")).to_have_js_property("tagName", "SPAN")
+    starts = {round(box["x"]) for box in
+              (names.nth(i).bounding_box() for i in range(5)) if box is not None}
+    assert len(starts) == 1  # spoiled, broken, audio and video rows: names in one column
     page.locator("button.asset", has_text="z-spoiled.mp4").screenshot(
         path=str(ARTIFACTS / "glance-poster-failed.png"))
     watch.assert_clean()

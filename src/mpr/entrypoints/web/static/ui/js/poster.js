@@ -34,7 +34,14 @@ function audioIcon() {
   return svg;
 }
 
-// The element a row shows before its name: an image for video, an icon for audio, else null.
+const frame = () => {
+  const empty = document.createElement("span");
+  empty.className = "asset-poster";
+  return empty;
+};
+
+// What a row shows before its name: an image for video, an icon for audio, else an empty
+// frame (a pending or broken file), so that every row's name starts at the same place.
 export function poster(asset) {
   if (asset.posterUrl) {
     const image = document.createElement("img");
@@ -42,19 +49,17 @@ export function poster(asset) {
     image.className = "asset-poster";
     image.dataset.src = asset.posterUrl;
     image.addEventListener("error", () => { // an empty frame, not a broken-image glyph
-      const frame = document.createElement("span");
-      frame.className = "asset-poster";
-      frame.dataset.failed = "true";
-      image.replaceWith(frame);
+      const empty = frame();
+      empty.dataset.failed = "true";
+      image.replaceWith(empty);
     });
     watching().observe(image);
     return image;
   }
+  const empty = frame();
   if (asset.audioCodec && !asset.videoCodec) {
-    const icon = document.createElement("span");
-    icon.className = "asset-poster audio";
-    icon.append(audioIcon());
-    return icon;
+    empty.classList.add("audio");
+    empty.append(audioIcon());
   }
-  return null;
+  return empty;
 }

@@ -62,7 +62,7 @@ export class Timeline extends EventTarget {
     this.strip.replaceChildren();
     delete this.strip.dataset.asset;
     this.render();
-    this.showWaveform(asset);
+    this.showWaveform(asset).catch(() => {}); // optional: the timeline works without it
     this.loadingStoryboard = Boolean(asset.storyboardUrl && asset.status === "ready");
     if (this.loadingStoryboard) this.loadStoryboard(asset);
     else this.renderStrip();
