@@ -67,12 +67,14 @@ def loaded_posters(page: Page) -> list[str]:
 
 
 def rows_in_view(page: Page) -> list[str]:
-    """The file names of the rows whose poster shows inside the list's scroll area."""
+    """The file names of the rows whose poster shows: inside the list's scroll area, and
+    inside the window (the list may reach below it)."""
     return page.evaluate("""() => {
         const list = document.querySelector("#asset-list").getBoundingClientRect();
+        const [top, bottom] = [Math.max(list.top, 0), Math.min(list.bottom, innerHeight)];
         return [...document.querySelectorAll("button.asset")].filter((b) => {
             const row = b.querySelector(".asset-poster").getBoundingClientRect();
-            return row.bottom > list.top && row.top < list.bottom;
+            return row.bottom > top && row.top < bottom;
         }).map((b) => b.querySelector(".asset-name").textContent);
     }""")
 
@@ -88,7 +90,7 @@ def test_posters_are_fetched_for_rows_on_screen_and_follow_the_scroll(
         expect(poster_of(page, name)).to_have_js_property("naturalWidth", 96, timeout=30_000)
     first_screen = len(thumbnails)
     page.screenshot(path=str(ARTIFACTS / "glance-poster-list.png"))
-    page.locator("#asset-list").evaluate("(list) => { list.scrollTop = list.scrollHeight; }")
+    page.locator("button.asset", has_text="take-00.mp4").scroll_into_view_if_needed()
     expect(poster_of(page, "take-00.mp4")).to_have_js_property("naturalWidth", 96,
                                                                 timeout=30_000)
 
