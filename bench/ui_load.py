@@ -1,10 +1,11 @@
 """The `/` page's load in Chromium: navigation timing and bytes transferred, cold cache.
 
-    .venv/bin/python bench/ui_load.py [--runs 5] [--src A/src --src B/src]
+    .venv/bin/python bench/ui_load.py [--runs 5] [--src A/src --src B/src] [--samples]
 
 Each `--src` tree (default: the one on PYTHONPATH) is served by its own `mpr serve` on a
-fresh data dir with the three sample-sized clips; the page is opened signed in, in a new
-browser context each run (an empty cache). Printed per tree: the medians of load (navigation
+fresh data dir, its asset list empty, or with `--samples` holding the three sample clips
+(registered by a scan: the list's rows, posters and all); the page is opened signed in, in a
+new browser context each run (an empty cache). Printed per tree: the medians of load (navigation
 start -> load event), ready (-> `<html data-ready=true>`, every control wired) and the bytes
 transferred (document + every resource, as the Resource Timing API counts them).
 Runs alternate between the trees, so a busy host weighs on each alike.
@@ -13,7 +14,9 @@ Runs alternate between the trees, so a busy host weighs on each alike.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +24,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
+
+from mpr.adapters.ffmpeg.samples import generate_sample_media
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import mpr_server
@@ -70,17 +75,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--src", action="append", default=[])
+    parser.add_argument("--samples", action="store_true",
+                        help="the three sample clips in the input store, scanned")
     args = parser.parse_args()
     trees = args.src or [os.environ.get("PYTHONPATH", "")]
     os.environ.update(MPR_ADMIN_USERNAME=USER, MPR_ADMIN_PASSWORD=PASSWORD)
     results: dict[str, list[dict]] = {t: [] for t in trees}
-    with ExitStack() as stack, sync_playwright() as driver:
+    with ExitStack() as stack:
+        samples = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        if args.samples:  # made once, before Playwright's loop runs in this thread
+            asyncio.run(generate_sample_media("ffmpeg", samples))
+        driver = stack.enter_context(sync_playwright())
         browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         servers = {}
         for tree in trees:
             os.environ["PYTHONPATH"] = tree
             data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            if args.samples:
+                shutil.copytree(samples, data / "media" / "in")
             server = stack.enter_context(mpr_server(data))
+            if args.samples:
+                server.client.post("/graphql", json={
+                    "query": "mutation { scanMediaFolder { registered } }"}).raise_for_status()
             base = str(server.client.base_url).rstrip("/")
             servers[tree] = (base, signed_in_state(browser, base))
         for _ in range(args.runs):

@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         return int(self.thumbnail_cache_mb * 2**20)
 
     @property
+    def waveform_cache_bytes(self) -> int:
+        """Waveforms (~15 KB each) share MPR_THUMBNAIL_CACHE_MB: an eighth of it, in its own
+        directory, so that neither kind evicts the other."""
+        return self.thumbnail_cache_bytes // 8
+
+    @property
     def media_in(self) -> Path:
         return self.data_dir / "media" / "in"
 

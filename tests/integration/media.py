@@ -40,6 +40,17 @@ def make_clip(path: Path, *, duration: float, width: int = 640, height: int = 36
                                     fps=fps, video=video, audio=audio))
 
 
+def tone_then_silence(path: Path) -> Path:
+    """2 s of a 440 Hz tone then 2 s of digital silence, as 16-bit PCM WAV (no codec delay)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=2",
+            "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono:d=2",
+            "-filter_complex", "[0][1]concat=n=2:v=0:a=1", "-c:a", "pcm_s16le",
+            "file:" + str(path)]
+    run_async(run_ffmpeg(FFMPEG, args))
+    return path
+
+
 def write_noise_wav(path: Path, seconds: int) -> Path:
     """16-bit stereo 48 kHz noise in WAV (192 kB per second), written 10 s at a time."""
     import wave

@@ -220,7 +220,8 @@ def assert_verdict(world: World, principal: str, rule: Rule, found: set[str],
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
 @pytest.mark.parametrize("route", ["/media/assets/{id}", "/media/assets/{id}?download=1",
-                                   "/media/assets/{id}/thumbnail?t=0.2&w=160"])
+                                   "/media/assets/{id}/thumbnail?t=0.2&w=160",
+                                   "/media/assets/{id}/waveform.json"])
 def test_media_routes_need_the_viewer_role(world: World, route: str, principal: str) -> None:
     token = world.tokens[principal]
     headers = {"Authorization": f"Bearer {token}"} if token else {}

@@ -60,6 +60,7 @@ from mpr.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
     UserRepository,
+    WaveformMaker,
 )
 from mpr.domain.preset import TranscodePreset
 from mpr.domain.storyboard import StoryboardPlan
@@ -532,6 +533,22 @@ class FakeThumbnails:
         return self.root / f"{cache_key}.jpg"
 
 
+class FakeWaveforms:
+    """Records what was asked and 'makes' each waveform as a path under a root; `failure`,
+    when set, is raised instead (ffmpeg's refusal)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.made: list[tuple[str, str, float]] = []
+        self.failure: Exception | None = None
+
+    async def waveform(self, source: MediaSource, cache_key: str, duration: float) -> Path:
+        if self.failure is not None:
+            raise self.failure
+        self.made.append((source.locator, cache_key, duration))
+        return self.root / f"{cache_key}.json"
+
+
 class AccessTables:
     """Committed users, tokens and sessions shared by every FakeAccessUnitOfWork of a test."""
 
@@ -695,6 +712,7 @@ if TYPE_CHECKING:  # each fake against its port: a port change a fake misses fai
     _recording: JobReporter = RecordingReporter()
     _spy: JobReporter = SpyReporter(RecordingReporter())
     _thumbnails: ThumbnailMaker = FakeThumbnails(Path())
+    _waveforms: WaveformMaker = FakeWaveforms(Path())
     _users: UserRepository = FakeUsers({})
     _tokens: TokenRepository = FakeTokens({})
     _sessions: SessionRepository = FakeSessions({})

@@ -18,6 +18,7 @@ from mpr.adapters.ffmpeg.output_prober import PyAvOutputProber
 from mpr.adapters.ffmpeg.prober import FfprobeProber
 from mpr.adapters.ffmpeg.thumbnails import FfmpegThumbnails
 from mpr.adapters.ffmpeg.transcoder import FfmpegTranscoder
+from mpr.adapters.ffmpeg.waveform import FfmpegWaveforms
 from mpr.adapters.queue.dramatiq_queue import DramatiqQueue
 from mpr.adapters.queue.inprocess import InProcessQueue
 from mpr.adapters.queue.stepfunctions_queue import StepFunctionsQueue
@@ -65,6 +66,7 @@ from mpr.application.upload_finish import FinishUpload
 from mpr.application.uploads import UploadLimits, Uploads
 from mpr.application.users import Users
 from mpr.application.watch_store import PeriodicScan, SettleWatch
+from mpr.application.waveform import AssetWaveform
 from mpr.bootstrap.lifecycle import Lifecycle, blocking, each, hook, nothing
 from mpr.settings import Settings
 
@@ -141,6 +143,9 @@ class Infrastructure(containers.DeclarativeContainer):
     thumbnails = providers.Singleton(FfmpegThumbnails, settings.provided.ffmpeg,
                                      settings.provided.data_dir.joinpath.call("thumbnails"),
                                      settings.provided.thumbnail_cache_bytes)
+    waveforms = providers.Singleton(FfmpegWaveforms, settings.provided.ffmpeg,
+                                    settings.provided.data_dir.joinpath.call("waveforms"),
+                                    settings.provided.waveform_cache_bytes)
     queue_backend = providers.Callable(_queue_backend, settings)
     inprocess_queue = providers.Singleton(InProcessQueue, settings.provided.worker_concurrency)
     dramatiq_queue = providers.Singleton(DramatiqQueue, settings.provided.redis_url,
@@ -198,6 +203,8 @@ class UseCases(containers.DeclarativeContainer):
     job_log = providers.Singleton(JobEventLog, infra.uow.provider)
     media = providers.Singleton(MediaAccess, uow, infra.input_storage, infra.output_storage,
                                 infra.thumbnails)
+    waveform = providers.Singleton(AssetWaveform, uow, infra.input_storage,
+                                   infra.output_storage, infra.waveforms)
     run_job = providers.Singleton(RunJob, uow, pipeline, reporter, infra.clock)
     sweep_staging = providers.Singleton(SweepStaging, uow, infra.output_storage, infra.clock,
                                         settings.provided.job_timeout)

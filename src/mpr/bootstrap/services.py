@@ -34,6 +34,7 @@ from mpr.application.sweep_staging import SweepStaging
 from mpr.application.system_status import SystemStatus
 from mpr.application.uploads import Uploads
 from mpr.application.watch_store import PeriodicScan, SettleWatch
+from mpr.application.waveform import AssetWaveform
 from mpr.bootstrap.admin import AdminData
 from mpr.bootstrap.containers import Root
 from mpr.bootstrap.lifecycle import Lifecycle
@@ -76,6 +77,7 @@ class Services:
     system_status: SystemStatus
     reporter: DatabaseJobReporter
     media: MediaAccess
+    waveform: AssetWaveform
     access: Access
     admin: AdminData
     lifecycle: Lifecycle
@@ -177,7 +179,8 @@ def services_of(root: Root) -> Services:
         queries=uc.queries(), job_watch=uc.job_watch(), run_job=uc.run_job(),
         recover_jobs=uc.recover_jobs(), sweep_staging=uc.sweep_staging(),
         system_status=system_status(settings, infra), reporter=uc.reporter(),
-        media=uc.media(), access=root.access.access(), admin=AdminData(infra.sessions()),
+        media=uc.media(), waveform=uc.waveform(), access=root.access.access(),
+        admin=AdminData(infra.sessions()),
         lifecycle=root.resources.lifecycle(), job_runtime=infra.output_prober().load,
         bus=bus, events=events, uploads=uc.uploads(), input_watch=uc.input_watch(),
         callbacks=callbacks, reconcile_executions=reconcile,

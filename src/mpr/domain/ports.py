@@ -145,6 +145,15 @@ class ThumbnailMaker(Protocol):
         ...
 
 
+class WaveformMaker(Protocol):
+    async def waveform(self, source: MediaSource, cache_key: str, duration: float) -> Path:
+        """A JSON file of the first audio stream's peaks (Waveform.to_json), made in one
+        decode bounded in time by the media's `duration` and in memory by the peak count,
+        cached under cache_key; one decode however many ask at once; TranscodeError when
+        ffmpeg fails or finds no audio."""
+        ...
+
+
 class Transcoder(Protocol):
     async def transcode(self, request: TranscodeRequest, on_progress: ProgressCallback
                         ) -> TranscodeResult:

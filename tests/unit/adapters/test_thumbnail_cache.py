@@ -108,3 +108,17 @@ async def test_a_half_written_file_a_killed_run_left_is_removed_and_a_fresh_one_
     assert not abandoned.exists()
     assert writing.exists()
     assert cache.total_bytes == 0
+
+
+async def test_a_cache_of_another_suffix_counts_and_evicts_only_its_own_files(tmp_path):
+    jpegs = ThumbnailCache(tmp_path, max_bytes=10_000)
+    await add(jpegs, f"{ASSET}/160-100", 5000)
+    (tmp_path / ASSET / "waveform-old.json").write_bytes(b"w" * 100)
+    waveforms = ThumbnailCache(tmp_path, max_bytes=250, suffix=".json")
+
+    await add(waveforms, f"{ASSET}/waveform-1000", 200)
+
+    assert waveforms.path(f"{ASSET}/waveform-1000").name == "waveform-1000.json"
+    assert waveforms.total_bytes == 200  # the older waveform went; the JPEG is not its own
+    assert not (tmp_path / ASSET / "waveform-old.json").exists()
+    assert jpegs.path(f"{ASSET}/160-100").stat().st_size == 5000

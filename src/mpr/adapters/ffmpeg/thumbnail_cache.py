@@ -1,4 +1,5 @@
-"""A directory of cached JPEGs bounded in bytes: the least recently used files go first."""
+"""A directory of cached files (JPEGs, waveforms) bounded in bytes: the least recently used
+files go first."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ ABANDONED = 300.0  # seconds: no thumbnail takes this long to write
 
 
 class ThumbnailCache:
-    """Files `<root>/<key>.jpg` holding at most `max_bytes` in all (the newest always stays).
+    """Files `<root>/<key><suffix>` (.jpg unless told) holding at most `max_bytes` in all (the
+    newest always stays).
 
     Recency is tracked here, in memory (every hit and every new file), not read from the
     filesystem's atime; at first use the files already there are ordered by modification
     time, oldest first. Files being written start with a dot and are not counted; those a
     killed process left (older than ABANDONED seconds) are removed then."""
 
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, suffix: str = SUFFIX) -> None:
         self._root = root
+        self._suffix = suffix
         self._max_bytes = max_bytes
         self._entries: OrderedDict[str, int] | None = None  # key -> size, least recent first
         self._total = 0
@@ -31,7 +34,7 @@ class ThumbnailCache:
         return self._total
 
     def path(self, key: str) -> Path:
-        return self._root / f"{key}{SUFFIX}"
+        return self._root / f"{key}{self._suffix}"
 
     async def hit(self, key: str) -> Path | None:
         """The cached file, now the most recently used; None when it is not cached."""
@@ -75,7 +78,7 @@ class ThumbnailCache:
         """Files already cached, oldest modification first."""
         files = []
         now = time.time()
-        for path in self._root.rglob(f"*{SUFFIX}"):
+        for path in self._root.rglob(f"*{self._suffix}"):
             if not path.is_file():
                 continue
             stat = path.stat()
@@ -83,6 +86,6 @@ class ThumbnailCache:
                 if now - stat.st_mtime > ABANDONED:
                     path.unlink(missing_ok=True)
                 continue
-            key = path.relative_to(self._root).as_posix().removesuffix(SUFFIX)
+            key = path.relative_to(self._root).as_posix().removesuffix(self._suffix)
             files.append((stat.st_mtime_ns, key, stat.st_size))
         return {key: size for _, key, size in sorted(files)}

@@ -68,7 +68,7 @@ class FfmpegThumbnails:
         making = self._making.get(cache_key)
         if making is None:  # one grab per key, however many requests want it meanwhile
             making = asyncio.create_task(
-                self._make(_own_copy(source), cache_key, args, timeout, what))
+                self._make(own_copy(source), cache_key, args, timeout, what))
             self._making[cache_key] = making
             making.add_done_callback(self._made)
         return await asyncio.shield(making)  # a caller that leaves stops only itself
@@ -104,7 +104,7 @@ class FfmpegThumbnails:
                 temp.unlink()
 
 
-def _own_copy(source: MediaSource) -> MediaSource:
+def own_copy(source: MediaSource) -> MediaSource:
     """The source with descriptors of its own: a shared grab outlives the request that
     started it, whose descriptors close (and whose numbers may be reused) when it leaves."""
     if not source.fds:

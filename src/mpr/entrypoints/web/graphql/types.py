@@ -21,6 +21,8 @@ from mpr.domain.package import MANIFEST_EXTENSIONS
 from mpr.domain.preset import TranscodePreset
 from mpr.entrypoints.web.graphql.permissions import requires
 
+POSTER_WIDTH = 96  # pixels: a list row's poster (one of the thumbnail route's widths)
+
 
 def package_member_url(asset_id: str, member: str) -> str:
     """Where the media route serves one object of an asset's package."""
@@ -61,6 +63,27 @@ class AssetType:
         if self.status != "ready" or not self.video_codec or not self.width or not self.duration:
             return None
         return f"/media/assets/{self.id}/storyboard.vtt"
+
+    @strawberry.field(description="a small JPEG of the video a tenth of the way in, for "
+                                  "lists (made once, cached); null without video")
+    def poster_url(self) -> str | None:
+        if self._single_file_with("video") is None or not self.width:
+            return None
+        at = round((self.duration or 0.0) / 10, 1)
+        return f"/media/assets/{self.id}/thumbnail?t={at}&w={POSTER_WIDTH}"
+
+    @strawberry.field(description="JSON peaks of the first audio stream, drawn under the "
+                                  "timeline (decoded once, cached); null without audio")
+    def waveform_url(self) -> str | None:
+        if self._single_file_with("audio") is None:
+            return None
+        return f"/media/assets/{self.id}/waveform.json"
+
+    def _single_file_with(self, kind: str) -> str | None:
+        """The codec of that kind of a ready single-file asset with a duration, else None."""
+        codec = self.video_codec if kind == "video" else self.audio_codec
+        package = extension_of(self.file_path) in MANIFEST_EXTENSIONS
+        return None if self.status != "ready" or package or not self.duration else codec
 
     @strawberry.field(description="the manifest a streaming player loads, for the main "
                                   "playlist of a ladder's package; null for a single file")

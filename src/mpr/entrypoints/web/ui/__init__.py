@@ -24,6 +24,7 @@ from mpr.entrypoints.web.ui.media import (
     asset_storyboard,
     asset_storyboard_sprite,
     asset_thumbnail,
+    asset_waveform,
 )
 from mpr.entrypoints.web.ui.pages import STATIC, favicon, timeline, vendor
 
@@ -55,7 +56,8 @@ def ui_router() -> Router:
     handlers: list[ControllerRouterHandler] = [
         timeline, favicon, vendor,
         Router(path="/", route_handlers=[asset_media, asset_package_member, asset_thumbnail,
-                                         asset_storyboard, asset_storyboard_sprite],
+                                         asset_storyboard, asset_storyboard_sprite,
+                                         asset_waveform],
                guards=[play_guard]),
         create_static_files_router(path="/static", directories=[STATIC], name="static",
                                    include_in_schema=False),

@@ -1,5 +1,6 @@
-"""Media over HTTP: byte ranges for players (seeking), presigned redirects, thumbnails, and
-the members of a ladder's package (playlists, segments) read through MPR from either store."""
+"""Media over HTTP: byte ranges for players (seeking), presigned redirects, thumbnails,
+waveforms, and the members of a ladder's package (playlists, segments) read through MPR
+from either store."""
 
 from __future__ import annotations
 
@@ -112,6 +113,16 @@ async def asset_storyboard_sprite(state: State, asset_id: FromPath[str]) -> Resp
     path = await state.services.media.storyboard_sprite(asset_id)
     return Response(path.read_bytes(), media_type="image/jpeg",
                     headers={"Cache-Control": "public, max-age=86400"})
+
+
+@get("/media/assets/{asset_id:str}/waveform.json", include_in_schema=False)
+async def asset_waveform(state: State, asset_id: FromPath[str]) -> Response[bytes]:
+    """The peaks of the asset's audio ({"duration", "sampleRate", "peaks": [[min, max]...]}),
+    decoded once by ffmpeg and cached; read at once, before the cache can evict it."""
+    path = await state.services.waveform(asset_id)
+    return Response(path.read_bytes(), media_type="application/json",
+                    headers={"Cache-Control": "private, max-age=86400",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:

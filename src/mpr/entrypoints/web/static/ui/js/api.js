@@ -3,7 +3,7 @@ import { gql, gqlPartial } from "./gql.js";
 
 const ASSET_FIELDS = `id filename status errorMessage location fileSize duration container
   videoCodec audioCodec width height framerate bitrate comments tags mediaUrl streamUrl
-  storyboardUrl`;
+  storyboardUrl posterUrl waveformUrl`;
 export const JOB_FIELDS = `id status progress speed eta currentTime errorMessage warnings outputFilename
   outputAssetId outputUrl streamUrl sourceAssetId trimStart trimEnd attempts createdAt startedAt
   completedAt preset { name videoCodec audioCodec }`;

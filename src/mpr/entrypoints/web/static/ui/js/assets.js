@@ -2,6 +2,7 @@
 import { listAssets, scanMedia } from "./api.js";
 import { $, debounce, h, say } from "./dom.js";
 import { formatBytes, formatDuration } from "./format.js";
+import { poster } from "./poster.js";
 
 export const MISSING_HINT = "Its file is gone from the input folder: put the same file back and press Scan.";
 
@@ -92,6 +93,7 @@ export class AssetList {
         class: "asset", type: "button", "aria-pressed": selected ? "true" : "false",
         dataset: { id: asset.id }, onclick: () => this.select(asset.id),
       },
+      poster(asset),
       h("span", { class: "asset-name", title: asset.filename }, asset.filename),
       h("span", { class: `badge status-${asset.status}`, title: statusHint(asset) }, asset.status),
       h("span", { class: "asset-facts" },

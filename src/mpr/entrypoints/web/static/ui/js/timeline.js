@@ -44,7 +44,10 @@ export class Timeline extends EventTarget {
     this.video.addEventListener("timeupdate", follow);
     this.video.addEventListener("seeked", follow);
     this.video.addEventListener("play", () => this.animate());
-    new ResizeObserver(() => this.asset && this.renderStrip()).observe(this.track);
+    new ResizeObserver(() => {
+      if (this.asset) this.renderStrip();
+      this.waveform?.draw();
+    }).observe(this.track);
   }
 
   load(asset) {
@@ -59,6 +62,7 @@ export class Timeline extends EventTarget {
     this.strip.replaceChildren();
     delete this.strip.dataset.asset;
     this.render();
+    this.showWaveform(asset).catch(() => {}); // optional: the timeline works without it
     this.loadingStoryboard = Boolean(asset.storyboardUrl && asset.status === "ready");
     if (this.loadingStoryboard) this.loadStoryboard(asset);
     else this.renderStrip();
@@ -76,6 +80,16 @@ export class Timeline extends EventTarget {
     this.storyboard = storyboard;
     this.loadingStoryboard = false;
     this.renderStrip();
+  }
+
+  // The audio's waveform under the handles; its module is fetched the first time one is shown.
+  async showWaveform(asset) {
+    this.waveform?.clear();
+    if (!asset.waveformUrl) return;
+    const { WaveformView } = await import("./waveform.js");
+    if (this.asset !== asset) return;
+    this.waveform ??= new WaveformView(this.track);
+    await this.waveform.show(asset);
   }
 
   hover(event) {
