@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -33,6 +34,15 @@ from mpr.entrypoints.web.ui import ui_router
 from mpr.entrypoints.web.uploads import uploads_router
 
 log = logging.getLogger(__name__)
+
+# Only the Timeline page and its static files (scripts and styles: about three quarters
+# smaller in gzip) are compressed. The big vendored libraries are stored gzipped already
+# (/vendor sends them as they are); media and packages are compressed already and answer
+# byte ranges; uploads, GraphQL, the admin and the callback stay as they are, so no response
+# that carries a secret next to reflected input is compressed (BREACH).
+COMPRESSED_ONLY = r"^/(?!$|static/)"
+COMPRESSION = CompressionConfig(backend="gzip", gzip_compress_level=6, minimum_size=1024,
+                                exclude=COMPRESSED_ONLY)
 
 
 def create_app(services: Services, *, run_workers: bool | None = None) -> Litestar:
@@ -87,6 +97,7 @@ def create_app(services: Services, *, run_workers: bool | None = None) -> Litest
                     lifespan=[lifespan], state=State({"services": services}),
                     middleware=[hosts, ServerTiming],
                     before_send=[security_headers(settings)], openapi_config=openapi,
+                    compression_config=COMPRESSION,
                     logging_config=logging_config(settings.log_level))
 
 
