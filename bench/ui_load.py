@@ -37,7 +37,9 @@ MEASURE = """() => {
   const resources = performance.getEntriesByType("resource");
   return {load: nav.loadEventEnd, ready: window.__readyAt ?? performance.now(),
           bytes: nav.transferSize + resources.reduce((sum, r) => sum + r.transferSize, 0),
-          requests: 1 + resources.length};
+          requests: 1 + resources.length,
+          each: [[location.pathname + " (page)", nav.transferSize]].concat(resources.map(
+              (r) => [r.name.replace(location.origin, ""), r.transferSize]))};
 }"""
 READY_AT = """new MutationObserver((_, o) => {
   if (!document.documentElement.dataset.ready) return;
@@ -77,6 +79,8 @@ def main() -> None:
     parser.add_argument("--src", action="append", default=[])
     parser.add_argument("--samples", action="store_true",
                         help="the three sample clips in the input store, scanned")
+    parser.add_argument("--detail", type=int, default=0, metavar="N",
+                        help="also print the N largest transfers of each tree's last load")
     args = parser.parse_args()
     trees = args.src or [os.environ.get("PYTHONPATH", "")]
     os.environ.update(MPR_ADMIN_USERNAME=USER, MPR_ADMIN_PASSWORD=PASSWORD)
@@ -108,6 +112,8 @@ def main() -> None:
         print(f"{tree or '(installed)'}: load {med['load']:.0f} ms, ready {med['ready']:.0f} ms, "
               f"{med['bytes'] / 1000:.1f} KB in {runs[0]['requests']} requests "
               f"(median of {len(runs)}; loads {[round(r['load']) for r in runs]})")
+        for name, size in sorted(runs[-1]["each"], key=lambda e: -e[1])[:args.detail]:
+            print(f"  {size / 1000:7.1f} KB  {name}")
 
 
 if __name__ == "__main__":

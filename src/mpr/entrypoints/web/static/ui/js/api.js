@@ -26,10 +26,17 @@ export async function scanMedia() {
   return (await gql("mutation { scanMediaFolder { found registered skipped missing restored } }")).scanMediaFolder;
 }
 
-export async function listPresets() {
+// Callers asking at the same time (the editor, the uploads and the batch bar, as the page
+// opens) share one request; a call after it has answered asks again.
+let presetsInFlight = null;
+
+export function listPresets() {
   const fields = `id name description isBuiltin container videoCodec videoBitrate videoCrf videoPreset
     resolution framerate renditions audioCodec audioBitrate audioChannels audioSamplerate`;
-  return (await gql(`query { presets { ${fields} } }`)).presets;
+  presetsInFlight ??= gql(`query { presets { ${fields} } }`)
+    .then((data) => data.presets)
+    .finally(() => { presetsInFlight = null; });
+  return presetsInFlight;
 }
 
 export async function updateComments(id, comments) {
