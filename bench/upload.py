@@ -11,7 +11,8 @@ removed, MPR's asset deleted) and a first round is run and not counted. On a vir
 whose memory the host backs lazily (this one: Firecracker), writing into pages the guest has
 never touched costs ~2.2 CPU s per GiB against ~0.3 s into recycled pages (measured with
 plain os.write of 1 GiB, kept versus removed files): a contender whose output stays would
-pay that and the others not."""
+pay that and the others not. The contenders' order turns by one place each round, as which
+pages a write gets also depends on what ran before it; use --rounds 8 (two turns) or more."""
 
 from __future__ import annotations
 
@@ -179,9 +180,12 @@ def main() -> None:
                 "mpr-curl": lambda: uploaded.append(curl_via_tus(base, token, source)),
                 "mpr": lambda: uploaded.append(mpr_client(base, token, source)),
             }
+            order = list(contenders)
             for n in range(args.rounds + 1):  # round 0 warms up and is not counted
-                for name, action in contenders.items():
-                    seconds = timed(action)
+                # each round starts one place further on: whoever runs first after a
+                # removal gets the freshest (or the most recycled) pages, in turn
+                for name in order[n % len(order):] + order[:n % len(order)]:
+                    seconds = timed(contenders[name])
                     clean()
                     if n:
                         runs[name].append(seconds)
