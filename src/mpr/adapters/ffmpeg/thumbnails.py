@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mpr.adapters.ffmpeg.command import source_input
 from mpr.adapters.ffmpeg.process import run_ffmpeg
+from mpr.adapters.ffmpeg.single_flight import SingleFlight
 from mpr.adapters.ffmpeg.thumbnail_cache import ThumbnailCache
 from mpr.domain.errors import TranscodeError, ValidationError
 from mpr.domain.pipeline import MediaSource
@@ -32,7 +33,7 @@ class FfmpegThumbnails:
         self._ffmpeg = ffmpeg
         self._cache = ThumbnailCache(cache_dir, max_bytes)
         self._slots = asyncio.Semaphore(concurrency)
-        self._making: dict[str, asyncio.Task[Path]] = {}
+        self._making: SingleFlight[Path] = SingleFlight()
         self._timeout = timeout
 
     async def thumbnail(self, source: MediaSource, cache_key: str, at: float, width: int
@@ -65,18 +66,9 @@ class FfmpegThumbnails:
         cached = await self._cache.hit(cache_key)
         if cached is not None:
             return cached
-        making = self._making.get(cache_key)
-        if making is None:  # one grab per key, however many requests want it meanwhile
-            making = asyncio.create_task(
-                self._make(own_copy(source), cache_key, args, timeout, what))
-            self._making[cache_key] = making
-            making.add_done_callback(self._made)
-        return await asyncio.shield(making)  # a caller that leaves stops only itself
-
-    def _made(self, task: asyncio.Task[Path]) -> None:
-        self._making = {k: t for k, t in self._making.items() if t is not task}
-        if not task.cancelled():
-            task.exception()  # seen, even when every caller left before the grab ended
+        # one grab per key, however many requests want it meanwhile
+        return await self._making.run(
+            cache_key, lambda: self._make(own_copy(source), cache_key, args, timeout, what))
 
     async def _make(self, source: MediaSource, cache_key: str, args: _Arguments,
                     timeout: float, what: str) -> Path:

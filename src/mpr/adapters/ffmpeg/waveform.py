@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mpr.adapters.ffmpeg.command import source_input
 from mpr.adapters.ffmpeg.process import QUIET
+from mpr.adapters.ffmpeg.single_flight import SingleFlight
 from mpr.adapters.ffmpeg.spawn import start_child
 from mpr.adapters.ffmpeg.thumbnail_cache import ThumbnailCache
 from mpr.adapters.ffmpeg.thumbnails import own_copy
@@ -35,7 +36,7 @@ class FfmpegWaveforms:
         self._ffmpeg = ffmpeg
         self._cache = ThumbnailCache(cache_dir, max_bytes, suffix=".json")
         self._slots = asyncio.Semaphore(concurrency)
-        self._making: dict[str, asyncio.Task[Path]] = {}
+        self._making: SingleFlight[Path] = SingleFlight()
         self._timeout = timeout
         self._peaks = peaks
 
@@ -46,18 +47,10 @@ class FfmpegWaveforms:
         cached = await self._cache.hit(cache_key)
         if cached is not None:
             return cached
-        making = self._making.get(cache_key)
-        if making is None:  # one decode per key, however many requests want it meanwhile
-            timeout = self._timeout + SECONDS_PER_MEDIA_SECOND * max(duration, 0.0)
-            making = asyncio.create_task(self._make(own_copy(source), cache_key, timeout))
-            self._making[cache_key] = making
-            making.add_done_callback(self._made)
-        return await asyncio.shield(making)  # a caller that leaves stops only itself
-
-    def _made(self, task: asyncio.Task[Path]) -> None:
-        self._making = {k: t for k, t in self._making.items() if t is not task}
-        if not task.cancelled():
-            task.exception()  # seen, even when every caller left before the decode ended
+        # one decode per key, however many requests want it meanwhile
+        timeout = self._timeout + SECONDS_PER_MEDIA_SECOND * max(duration, 0.0)
+        return await self._making.run(
+            cache_key, lambda: self._make(own_copy(source), cache_key, timeout))
 
     async def _make(self, source: MediaSource, cache_key: str, timeout: float) -> Path:
         try:
