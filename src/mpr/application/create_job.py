@@ -51,7 +51,7 @@ class CreateJob:
             preset = await load_preset(uow, cmd.preset_id)
             check_source(asset, preset, trim)
             job = self._new_job(asset, for_source(preset, asset), trim, cmd)
-            if await output_taken(uow, job.output_path) or await self._output.exists(
+            if await _output_taken(uow, job.output_path) or await self._output.exists(
                     job.output_path):
                 raise Conflict(f"output {job.output_path!r} already exists or is being written; "
                                "MPR never replaces an object: choose another outputFilename")
@@ -92,7 +92,7 @@ def for_source(preset: TranscodePreset, asset: MediaAsset) -> TranscodePreset:
                          audio_samplerate=None)
 
 
-async def output_taken(uow: UnitOfWork, key: str) -> bool:
+async def _output_taken(uow: UnitOfWork, key: str) -> bool:
     if await uow.jobs.output_path_taken(key):
         return True
     return key in await uow.assets.known_paths(Location.OUTPUT)

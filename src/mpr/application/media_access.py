@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from mpr.application.ids import parse_id
-from mpr.application.missing_objects import missing_source_message, raise_if_gone
+from mpr.application.missing_objects import present_asset, raise_if_gone
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
 from mpr.domain.errors import Conflict, NotFound, TranscodeError, ValidationError
 from mpr.domain.keys import normalise_key
@@ -219,12 +218,7 @@ class MediaAccess:
         return asset, plan_storyboard(media.duration, media.width, media.height)
 
     async def _present_asset(self, asset_id: str) -> MediaAsset:
-        """The asset; NotFound saying so when a rescan found its file gone."""
-        async with self._uow() as uow:
-            asset = await uow.assets.get(parse_id(asset_id, "asset"))
-        if asset.status is AssetStatus.MISSING:
-            raise NotFound("object", asset.file_path, missing_source_message(asset))
-        return asset
+        return await present_asset(self._uow, asset_id)
 
 
 def grid_step_ms(duration: float | None) -> int:

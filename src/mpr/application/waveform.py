@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mpr.application.ids import parse_id
-from mpr.application.missing_objects import missing_source_message, raise_if_gone
+from mpr.application.missing_objects import present_asset, raise_if_gone
 from mpr.domain.asset import AssetStatus, Location, MediaAsset
-from mpr.domain.errors import Conflict, NotFound, TranscodeError, ValidationError
+from mpr.domain.errors import Conflict, TranscodeError, ValidationError
 from mpr.domain.package import is_folder_prefix, package_prefix
 from mpr.domain.ports import MediaStorage, UnitOfWorkFactory, WaveformMaker
 from mpr.domain.waveform import PEAKS
@@ -36,10 +35,7 @@ class AssetWaveform:
             raise
 
     async def _audible(self, asset_id: str) -> MediaAsset:
-        async with self._uow() as uow:
-            asset = await uow.assets.get(parse_id(asset_id, "asset"))
-        if asset.status is AssetStatus.MISSING:
-            raise NotFound("object", asset.file_path, missing_source_message(asset))
+        asset = await present_asset(self._uow, asset_id)
         if asset.status is not AssetStatus.READY:
             raise Conflict(f"asset {asset.id} is {asset.status.value}, not ready: "
                            "only ready assets have a waveform")
