@@ -12,13 +12,20 @@ whose memory the host backs lazily (this one: Firecracker), writing into pages t
 never touched costs ~2.2 CPU s per GiB against ~0.3 s into recycled pages (measured with
 plain os.write of 1 GiB, kept versus removed files): a contender whose output stays would
 pay that and the others not. The contenders' order turns by one place each round, as which
-pages a write gets also depends on what ran before it; use --rounds 8 (two turns) or more."""
+pages a write gets also depends on what ran before it; use --rounds 8 (two turns) or more.
+
+Before each run, --warm-gib (default 2) GiB of anonymous memory is written and unmapped, so
+every contender starts with as many freshly host-backed free pages: without it, the same
+curl to the trivial receiver took 0.41 to 2.3 s from one run to the next, with it 0.41 to
+0.61 s (2026-12-02, fifth session). For curl -> MPR the POST and the PATCH are also timed
+apart: the PATCH's answer waits for the probe (one ffprobe start, ~90 ms) and registration."""
 
 from __future__ import annotations
 
 import argparse
 import base64
 import contextlib
+import mmap
 import os
 import shutil
 import socket
@@ -96,15 +103,27 @@ class TrivialReceiver:
         connection.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 
 
+def warm_memory(gib: int) -> None:
+    """Write `gib` GiB of anonymous memory and give it back (see the module's docstring)."""
+    if gib <= 0:
+        return
+    block = b"\1" * (64 * MiB)
+    with mmap.mmap(-1, gib * 1024 * MiB) as memory:
+        for offset in range(0, len(memory), len(block)):
+            memory[offset:offset + len(block)] = block
+
+
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
 
 
-def curl_via_tus(base: str, token: str, source: Path) -> str:
+def curl_via_tus(base: str, token: str, source: Path,
+                 phases: dict[str, list[float]] | None = None) -> str:
     """curl sends the bytes (-T streams the file) of an upload created with one POST; the
-    registered asset's id."""
+    registered asset's id. With `phases`, the POST's and the PATCH's times are added to it."""
+    started = time.perf_counter()
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     name = base64.b64encode(b"bench.wav").decode()
     created = httpx.post(f"{base}/api/uploads/", headers={
@@ -112,6 +131,7 @@ def curl_via_tus(base: str, token: str, source: Path) -> str:
         "Upload-Metadata": f"filename {name}"})
     created.raise_for_status()
     url = base + created.headers["location"]
+    posted = time.perf_counter()
     headers = {**auth, "Upload-Offset": "0",
                "Content-Type": "application/offset+octet-stream"}
     argv = ["curl", "-sS", "-f", "-o", "/dev/null", "-X", "PATCH", "-T", str(source),
@@ -119,6 +139,9 @@ def curl_via_tus(base: str, token: str, source: Path) -> str:
     for key, value in headers.items():
         argv += ["-H", f"{key}: {value}"]
     subprocess.run([*argv, url], check=True)
+    if phases is not None:
+        phases.setdefault("POST", []).append(posted - started)
+        phases.setdefault("PATCH", []).append(time.perf_counter() - posted)
     return httpx.head(url, headers=auth).headers["mpr-asset-id"]
 
 
@@ -155,18 +178,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warm-gib", type=int, default=2,
+                        help="GiB of memory written and freed before each run (0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mpr-bench-upload-", dir="/tmp") as tmp:
         root = Path(tmp)
         source = make_wav(root / "bench.wav", args.size_mib * MiB)
         size = source.stat().st_size
         (root / "recv").mkdir()
-        print(f"upload of {size / MiB:.0f} MiB over loopback, {args.rounds} rounds")
+        print(f"upload of {size / MiB:.0f} MiB over loopback, {args.rounds} rounds, "
+              f"{args.warm_gib} GiB of memory warmed before each run")
         with TrivialReceiver(root / "recv") as receiver, mpr_server(root / "mpr") as server:
             token = server.client.headers["Authorization"].split()[1]
             base = str(server.client.base_url).rstrip("/")
             runs: dict[str, list[float]] = {k: [] for k in ("cp", "curl", "mpr-curl", "mpr")}
             uploaded: list[str] = []
+            phases: dict[str, list[float]] = {}
 
             def clean() -> None:
                 for stale in [*(root / "recv").iterdir(), *root.glob("cp-copy")]:
@@ -177,7 +204,7 @@ def main() -> None:
             contenders: dict[str, Callable[[], object]] = {
                 "cp": lambda: shutil.copyfile(source, root / "cp-copy"),
                 "curl": lambda: curl_upload(f"http://127.0.0.1:{receiver.port}/f", source),
-                "mpr-curl": lambda: uploaded.append(curl_via_tus(base, token, source)),
+                "mpr-curl": lambda: uploaded.append(curl_via_tus(base, token, source, phases)),
                 "mpr": lambda: uploaded.append(mpr_client(base, token, source)),
             }
             order = list(contenders)
@@ -185,6 +212,7 @@ def main() -> None:
                 # each round starts one place further on: whoever runs first after a
                 # removal gets the freshest (or the most recycled) pages, in turn
                 for name in order[n % len(order):] + order[:n % len(order)]:
+                    warm_memory(args.warm_gib)
                     seconds = timed(contenders[name])
                     clean()
                     if n:
@@ -193,6 +221,9 @@ def main() -> None:
             curl = report("curl -> trivial receiver", runs["curl"], size, None)
             report("curl -> MPR tus (POST + PATCH)", runs["mpr-curl"], size, curl)
             report("mpr upload client -> MPR tus", runs["mpr"], size, curl)
+            counted = {k: v[-args.rounds:] for k, v in phases.items()}  # not the warm-up's
+            print("  curl -> MPR tus, medians: " + ", ".join(
+                f"{k} {statistics.median(v) * 1000:.0f} ms" for k, v in counted.items()))
 
 
 if __name__ == "__main__":
