@@ -3,6 +3,9 @@ soon after its last byte; on S3 a periodic listing finds new objects."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mpr.adapters.watch.filesystem import FilesystemChanges
 from tests.integration.media import make_clip
 from tests.integration.server_fixtures import MprServer, running_server
 
@@ -50,6 +54,54 @@ def test_a_file_written_slowly_is_registered_once_after_it_is_complete(
     assert found["status"] == "ready"
     assert found["fileSize"] == len(data)
     assert found["filePath"] == "incoming/slow.mp4"
+
+
+def test_a_writer_that_pauses_longer_than_the_settle_time_is_waited_for(
+        watched: MprServer, tmp_path: Path) -> None:
+    data = make_clip(tmp_path / "paused.mp4", duration=2).read_bytes()
+    target = watched.media_in / "paused.mp4"
+    half = len(data) // 2
+
+    with target.open("wb") as out:
+        out.write(data[:half])
+        out.flush()
+        time.sleep(3)  # three settle times, the file held open
+        assert assets_named(watched, "paused.mp4") == [], "registered while still open"
+        out.write(data[half:])
+    closed = time.monotonic()
+    while not assets_named(watched, "paused.mp4"):
+        assert time.monotonic() - closed < 3, "not registered within 3 s of being closed"
+        time.sleep(0.05)
+    (found,) = assets_named(watched, "paused.mp4")
+    assert (found["status"], found["fileSize"]) == ("ready", len(data))
+
+
+def test_the_kernel_tells_whether_a_file_is_open_for_writing(tmp_path: Path) -> None:
+    changes = FilesystemChanges(tmp_path)
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "link.mp4").symlink_to(tmp_path / "a.mp4")
+
+    def writing(key: str) -> bool:
+        return asyncio.run(changes.being_written(key))
+
+    assert not writing("a.mp4")
+    with (tmp_path / "a.mp4").open("ab"):
+        assert writing("a.mp4")
+        assert not writing("link.mp4"), "a link is never followed"
+    assert not writing("a.mp4")
+    other = subprocess.Popen(["sh", "-c", f"exec 3>>'{tmp_path / 'a.mp4'}'; exec sleep 5"])
+    try:
+        deadline = time.monotonic() + 5
+        while not writing("a.mp4"):  # another process's writer counts as well
+            assert time.monotonic() < deadline, "the other process's writer was not seen"
+            time.sleep(0.05)
+    finally:
+        other.kill()
+        other.wait()
+    assert not writing("a.mp4")
+    assert not writing("missing.mp4")
+    os.mkfifo(tmp_path / "pipe.mp4")
+    assert not writing("pipe.mp4"), "not a regular file: refused, not opened"
 
 
 def test_hidden_and_non_media_files_are_left_alone(watched: MprServer) -> None:

@@ -1,7 +1,8 @@
 """Watched input stores: files put there by other means are registered without a Scan.
 
 On a filesystem, change notification names candidates; a candidate is registered once its
-size has held still for the settle time (a file still being written never is). A store
+size has held still for the settle time and no process holds it open for writing (a writer
+that pauses longer than the settle time, file still open, is waited for). A store
 without notification (S3, where objects appear only complete) is listed periodically."""
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class _Seen:
 
 
 class SettleWatch:
-    """Registers files the feed names once their size is stable for `settle` seconds."""
+    """Registers files the feed names once their size is stable for `settle` seconds and
+    the feed knows of no writer still holding them open."""
 
     def __init__(self, feed: StoreChanges, storage: MediaStorage, scan: ScanMedia,
                  clock: Clock, settle: float, tick: float = 0.1) -> None:
@@ -73,7 +75,8 @@ class SettleWatch:
                 continue
             if seen is None or seen.size != size:
                 self._pending[key] = _Seen(size, now)
-            elif size > 0 and now - seen.since >= self._settle:  # empty: maybe just opened
+            elif (size > 0 and now - seen.since >= self._settle  # empty: maybe just opened
+                  and not await self._feed.being_written(key)):
                 settled.append(key)
         if not settled:
             return 0

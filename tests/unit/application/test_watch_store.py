@@ -8,14 +8,22 @@ from tests.factories import make_media
 
 
 class NoFeed:
+    """A feed that names nothing; `writing` holds the keys some process has open to write."""
+
+    def __init__(self) -> None:
+        self.writing: set[str] = set()
+
     async def changes(self) -> AsyncIterator[set[str]]:
         return
         yield set()
 
+    async def being_written(self, key: str) -> bool:
+        return key in self.writing
 
-def make_watch(uow, input_storage, prober, clock) -> SettleWatch:
+
+def make_watch(uow, input_storage, prober, clock, feed: NoFeed | None = None) -> SettleWatch:
     scan = ScanMedia(uow, input_storage, prober, clock)
-    return SettleWatch(NoFeed(), input_storage, scan, clock, settle=1.0)
+    return SettleWatch(feed or NoFeed(), input_storage, scan, clock, settle=1.0)
 
 
 async def test_a_growing_file_waits_until_its_size_holds_still(uow, tables, input_storage,
@@ -36,6 +44,25 @@ async def test_a_growing_file_waits_until_its_size_holds_still(uow, tables, inpu
     assert [a.file_path for a in tables.assets.values()] == ["a.mp4"]
     clock.advance(5)
     assert await watch.settle_pass() == 0
+
+
+async def test_a_file_still_open_for_writing_waits_however_long_its_size_holds(
+        uow, tables, input_storage, prober, clock):
+    feed = NoFeed()
+    watch = make_watch(uow, input_storage, prober, clock, feed)
+    prober.media = {"a.mp4": make_media()}
+    input_storage.objects["a.mp4"] = b"half"
+    feed.writing.add("a.mp4")  # the writer paused, its file still open
+    watch.notice({"a.mp4"})
+
+    for _ in range(5):
+        assert await watch.settle_pass() == 0
+        clock.advance(2.0)
+    assert tables.assets == {}
+
+    feed.writing.clear()  # closed, nothing more written: no need to wait again
+    assert await watch.settle_pass() == 1
+    assert [a.file_path for a in tables.assets.values()] == ["a.mp4"]
 
 
 async def test_empty_vanished_known_and_non_media_files_are_not_registered(

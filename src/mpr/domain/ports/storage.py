@@ -152,3 +152,8 @@ class StoreChanges(Protocol):
         """Batches of keys created or modified in a store, as it notices them, until
         cancelled (hidden entries are left out)."""
         ...
+
+    async def being_written(self, key: str) -> bool:
+        """True while some process holds the object open for writing; False when nobody
+        does, or when the store cannot tell (then the settle time alone decides)."""
+        ...
