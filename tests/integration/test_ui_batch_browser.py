@@ -116,6 +116,49 @@ def test_selects_all_assets_matching_the_search_and_starts_the_batch_by_filter(
     watch.assert_clean()
 
 
+# Every presets answer after the first comes 800 ms late; <html data-preset-loads> says how
+# many were asked for and how many are still in flight ("sent/pending").
+SLOW_PRESET_RELOADS = """
+(() => {
+  const real = window.fetch.bind(window);
+  let sent = 0, pending = 0;
+  const show = () =>
+    document.documentElement.setAttribute("data-preset-loads", `${sent}/${pending}`);
+  window.fetch = async (url, init) => {
+    if (!String(init?.body ?? "").includes("presets {")) return real(url, init);
+    const n = ++sent;
+    pending += 1;
+    show();
+    try {
+      const answer = await real(url, init);
+      if (n > 1) await new Promise((done) => setTimeout(done, 800));
+      return answer;
+    } finally {
+      pending -= 1;
+      show();
+    }
+  };
+})();
+"""
+
+
+def test_a_preset_chosen_while_the_presets_reload_stays_chosen(
+        page: Page, with_audio: MprServer, watch: BrowserWatch) -> None:
+    page.add_init_script(SLOW_PRESET_RELOADS)
+    sign_in(page)
+    expect(page.locator("button.asset")).to_have_count(4)
+    loads = page.locator("html")
+    expect(loads).to_have_attribute("data-preset-loads", "1/0")
+
+    page.get_by_role("checkbox", name="Select clip.mp4").check()  # opening the bar reloads
+    picker = page.get_by_role("group", name="Batch").get_by_label("Preset for the selected assets")
+    picker.select_option(label="h264-480p")  # chosen before the late answer lands
+    expect(loads).to_have_attribute("data-preset-loads", "2/0")
+
+    assert picker.evaluate("s => s.selectedOptions[0].textContent") == "h264-480p"
+    watch.assert_clean()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_batch_bar_and_progress_have_no_severe_accessibility_violation(
         browser: Browser, with_audio: MprServer, scheme: str) -> None:

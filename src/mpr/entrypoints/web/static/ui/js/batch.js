@@ -98,9 +98,9 @@ export class BatchBar {
   }
 
   async loadPresets() {
-    const chosen = this.preset.value;
     try {
       const presets = await listPresets();
+      const chosen = this.preset.value; // read after the wait: the person may have chosen meanwhile
       this.preset.replaceChildren(...presets.map((p) => h("option", { value: p.id }, p.name)));
       if (presets.some((p) => p.id === chosen)) this.preset.value = chosen;
     } catch (error) {

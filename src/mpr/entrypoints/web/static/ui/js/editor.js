@@ -46,8 +46,8 @@ export class Editor {
   // Fills the picker, keeping the chosen preset (or choosing `chosenId`); returns the presets.
   async loadPresets(chosenId = null) {
     const select = $("#preset", this.root);
-    const keep = chosenId ?? select.value;
     const presets = await listPresets();
+    const keep = chosenId ?? select.value; // read after the wait: a choice made meanwhile stays
     const group = (label, items) => h("optgroup", { label },
       items.map((p) => h("option", { value: p.id, title: p.description }, p.name)));
     select.replaceChildren(
