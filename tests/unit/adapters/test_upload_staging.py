@@ -148,3 +148,27 @@ async def test_an_upload_removed_while_a_request_writes_it_stays_removed(staging
         await staging.append(upload.id, 0, then_cancelled())
 
     assert list(staging.root.iterdir()) == []
+
+
+def test_writes_gather_small_chunks_and_split_big_ones_at_the_call_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(upload_staging, "WRITE_BYTES", 8)
+    calls: list[int] = []
+    real = upload_staging.os.pwritev
+
+    def short_pwritev(fd, views, at):  # the kernel may write less than asked: 5 at most
+        calls.append(sum(len(v) for v in views))
+        return real(fd, [bytes(b"".join(views))[:5]], at)
+
+    monkeypatch.setattr(upload_staging.os, "pwritev", short_pwritev)
+    path = tmp_path / "part"
+    path.write_bytes(b"@@")
+    fd = upload_staging.os.open(path, upload_staging.os.O_WRONLY)
+    body = [b"ab", b"cd", b"0123456789abcdefghij", b"", b"xyz"]
+    try:
+        upload_staging._pwrite_all(fd, body, 2)
+    finally:
+        upload_staging.os.close(fd)
+
+    assert path.read_bytes() == b"@@" + b"".join(body)
+    assert max(calls) == 8  # never more than the limit in one call
+    assert calls[0] == 8  # "ab", "cd" and 4 bytes of the big chunk went in one call

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,11 @@ from mpr.domain.upload import (
     UploadTooLarge,
 )
 
-FLUSH_BYTES = 4 * 1024 * 1024  # bytes gathered before one write (one thread hop)
+FLUSH_BYTES = 4 * 1024 * 1024  # bytes gathered before one thread hop
+# One write call's most. On ext4 with large folios (Linux 6.18 here) a write of 1 MiB or
+# more took about four times the CPU of the same bytes in 256 KiB calls: 1.2 to 1.4 s
+# against 0.3 s per GiB into the page cache (2026-12-03, this VM).
+WRITE_BYTES = 256 * 1024
 CHECKSUMS = {"sha1": "sha1", "sha256": "sha256", "md5": "md5"}
 
 
@@ -258,15 +262,33 @@ def _refuse_if_removed(fd: int, upload_id: uuid.UUID) -> None:
 
 
 def _pwrite_all(fd: int, chunks: list[bytes], at: int) -> None:
-    views = [memoryview(c) for c in chunks]
-    while views:
-        done = os.pwritev(fd, views[:512], at)
-        at += done
-        while done:
-            if done >= len(views[0]):
-                done -= len(views.pop(0))
-            else:
-                views[0], done = views[0][done:], 0
+    """Writes the chunks at `at`: small ones gathered, at most WRITE_BYTES per call."""
+    for group in _groups(chunks):
+        while group:
+            done = os.pwritev(fd, group, at)
+            at += done
+            while done:  # drop what was written (a short write leaves part of a view)
+                if done >= len(group[0]):
+                    done -= len(group.pop(0))
+                else:
+                    group[0], done = group[0][done:], 0
+
+
+def _groups(chunks: list[bytes]) -> Iterator[list[memoryview]]:
+    """The chunks' bytes, in order, as lists of views of at most WRITE_BYTES in all."""
+    group: list[memoryview] = []
+    room = WRITE_BYTES
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            piece, view = view[:room], view[room:]
+            group.append(piece)
+            room -= len(piece)
+            if not room:
+                yield group
+                group, room = [], WRITE_BYTES
+    if group:
+        yield group
 
 
 def _to_json(upload: Upload) -> dict[str, Any]:
