@@ -62,10 +62,15 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
     return {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
 
 
+# uvicorn's httptools protocol without its copies of every read (see the module)
+HTTP_PROTOCOL = "mpr.entrypoints.web.http_protocol:MprHttpProtocol"
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from mpr.bootstrap import build
+    from mpr.entrypoints.heap import keep_freed_heap
     from mpr.entrypoints.web.app import create_app
     from mpr.entrypoints.web.graphql.limits import MAX_BODY_BYTES
 
@@ -81,13 +86,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ.update(MPR_HOST=settings.host, MPR_PORT=str(settings.port))
         uvicorn.run("mpr.entrypoints.web.asgi:app_factory", factory=True, host=settings.host,
                     port=settings.port, workers=args.workers, log_level="warning",
-                    ws_max_size=MAX_BODY_BYTES, proxy_headers=False)
+                    ws_max_size=MAX_BODY_BYTES, proxy_headers=False, http=HTTP_PROTOCOL)
         return 0
     # ws_max_size: a WebSocket message (a subscription document) has the HTTP body's limit;
     # proxy_headers off: MPR_TRUSTED_PROXIES alone decides whose X-Forwarded-* count (uvicorn
     # would believe any local process's)
+    keep_freed_heap()
     uvicorn.run(create_app(build(settings)), host=settings.host, port=settings.port,
-                log_level="warning", ws_max_size=MAX_BODY_BYTES, proxy_headers=False)
+                log_level="warning", ws_max_size=MAX_BODY_BYTES, proxy_headers=False,
+                http=HTTP_PROTOCOL)
     return 0
 
 
