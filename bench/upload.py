@@ -16,8 +16,10 @@ pages a write gets also depends on what ran before it; use --rounds 8 (two turns
 
 Before each run, --warm-gib (default 2) GiB of anonymous memory is written and unmapped, so
 every contender starts with as many freshly host-backed free pages: without it, the same
-curl to the trivial receiver took 0.41 to 2.3 s from one run to the next, with it 0.41 to
-0.61 s (2026-12-02, fifth session). For curl -> MPR the POST and the PATCH are also timed
+curl to the trivial receiver took 0.41 to 2.3 s from one run to the next; with it, its
+medians were 0.52 to 0.67 s and its bests 0.42 to 0.47 s in four runs of the benchmark
+(2026-12-03). Even so a contender varies by a factor of 2 to 3 within a sitting (see
+bench/README.md). For curl -> MPR the POST and the PATCH are also timed
 apart: the PATCH's answer waits for the probe (one ffprobe start, ~90 ms) and registration."""
 
 from __future__ import annotations
