@@ -36,13 +36,13 @@ from tests.integration.worker_stack import (
 
 __all__ = ["database_url", "fresh", "redis_client", "redis_url", "stack", "workers"]
 
-BIG_SECONDS = 24
+BIG_SECONDS = 60
 PRESET = "h264-720p"
 
 
 @pytest.fixture(scope="module")
 async def big_id(stack: Stack, ffmpeg: str) -> str:
-    """A 24 s 1280x720 source: its h264-720p encode runs for several seconds."""
+    """A 60 s 1280x720 source: its h264-720p encode runs for several seconds."""
     await make_test_clip(ffmpeg, stack.services.settings.media_in / "big.mp4",
                          duration=BIG_SECONDS, width=1280, height=720)
     await stack.services.scan_media()
