@@ -172,3 +172,25 @@ def test_writes_gather_small_chunks_and_split_big_ones_at_the_call_limit(tmp_pat
     assert path.read_bytes() == b"@@" + b"".join(body)
     assert max(calls) == 8  # never more than the limit in one call
     assert calls[0] == 8  # "ab", "cd" and 4 bytes of the big chunk went in one call
+
+
+def test_a_body_of_tiny_chunks_is_written_in_calls_of_at_most_512_buffers(tmp_path, monkeypatch):
+    counts: list[int] = []
+    real = upload_staging.os.pwritev
+
+    def counting_pwritev(fd, views, at):
+        counts.append(len(views))
+        return real(fd, views, at)
+
+    monkeypatch.setattr(upload_staging.os, "pwritev", counting_pwritev)
+    path = tmp_path / "part"
+    path.touch()
+    fd = upload_staging.os.open(path, upload_staging.os.O_WRONLY)
+    body = [bytes([n % 256]) for n in range(3000)]  # a client trickling single bytes
+    try:
+        upload_staging._pwrite_all(fd, body, 0)  # more than IOV_MAX at once: EINVAL
+    finally:
+        upload_staging.os.close(fd)
+
+    assert path.read_bytes() == b"".join(body)
+    assert counts == [512] * 5 + [440]
