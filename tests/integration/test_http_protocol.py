@@ -150,3 +150,105 @@ def test_uploads_on_many_connections_at_once_keep_their_own_bytes(
         key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
             "id": head(server, url).headers["mpr-asset-id"]})["asset"]["filePath"]
         assert stored_sha256(server, key) == hashlib.sha256(body).hexdigest()
+
+
+def patch_head(server: MprServer, url: str, offset: int, length: int,
+               *extra: str) -> bytes:
+    lines = [f"PATCH {url} HTTP/1.1", f"Host: {server.base_url[7:]}",
+             f"Authorization: Bearer {server.token}", "Tus-Resumable: 1.0.0",
+             f"Upload-Offset: {offset}", "Content-Type: application/offset+octet-stream",
+             f"Content-Length: {length}", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def head_request(server: MprServer, url: str) -> bytes:
+    return (f"HEAD {url} HTTP/1.1\r\nHost: {server.base_url[7:]}\r\n"
+            f"Authorization: Bearer {server.token}\r\nTus-Resumable: 1.0.0\r\n\r\n").encode()
+
+
+def read_head(sock: socket.socket) -> tuple[int, dict[bytes, bytes]]:
+    """One bodiless answer (100 Continue, 204, a HEAD's 200): status and headers."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        got = sock.recv(1)
+        assert got, f"connection closed after {data!r}"
+        data += got
+    lines = data[:-4].split(b"\r\n")
+    return int(lines[0].split()[1]), dict(line.lower().split(b": ", 1) for line in lines[1:])
+
+
+def test_a_patch_and_the_requests_pipelined_after_it_share_one_connection(
+        server: MprServer, tmp_path: Path) -> None:
+    """The copied body is read up to its end and not a byte further: the HEAD and the second
+    PATCH sent in the same writes are parsed anew and answered in order."""
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
+    url = create(server, len(wav), filename="pipelined.wav").headers["location"]
+    half = len(wav) // 2
+    with connect(server) as sock:
+        sock.sendall(patch_head(server, url, 0, half) + wav[:half - 5])
+        time.sleep(0.3)  # the rest arrives while the server copies the body itself
+        sock.sendall(wav[half - 5:half] + head_request(server, url)
+                     + patch_head(server, url, half, len(wav) - half) + wav[half:])
+        first, (second, offset), (third, done) = (
+            read_head(sock)[0], read_head(sock), read_head(sock))
+
+    assert (first, second, third) == (204, 200, 204)
+    assert offset[b"upload-offset"] == str(half).encode()
+    key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
+        "id": done[b"mpr-asset-id"].decode()})["asset"]["filePath"]
+    assert stored_sha256(server, key) == hashlib.sha256(wav).hexdigest()
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(
+        server: MprServer, tmp_path: Path) -> None:
+    wav = write_noise_wav(tmp_path / "noise.wav", 2).read_bytes()
+    url = create(server, len(wav), filename="continue.wav").headers["location"]
+    with connect(server) as sock:
+        sock.sendall(patch_head(server, url, 0, len(wav), "Expect: 100-continue"))
+        interim = read_head(sock)[0]  # a client waits for this before sending any byte
+        sock.sendall(wav)
+        final, headers = read_head(sock)
+
+    assert (interim, final) == (100, 204)
+    assert headers[b"upload-offset"] == str(len(wav)).encode()
+
+
+def test_a_body_cut_off_keeps_what_arrived_and_the_server_goes_on(
+        server: MprServer, tmp_path: Path) -> None:
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
+    url = create(server, len(wav), filename="cut.wav").headers["location"]
+    sent = 700_000
+    with connect(server) as sock:
+        sock.sendall(patch_head(server, url, 0, len(wav)) + wav[:sent])
+        time.sleep(0.5)  # all of it read and written by the server's copy
+
+    deadline = time.monotonic() + 10
+    while (offset := int(head(server, url).headers["upload-offset"])) < sent:
+        assert time.monotonic() < deadline, f"offset {offset} after the cut"
+        time.sleep(0.1)
+    assert offset == sent
+    with connect(server) as sock:  # the upload resumes from there, on a new connection
+        sock.sendall(patch_head(server, url, sent, len(wav) - sent) + wav[sent:])
+        status, headers = read_head(sock)
+    assert status == 204
+    key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
+        "id": headers[b"mpr-asset-id"].decode()})["asset"]["filePath"]
+    assert stored_sha256(server, key) == hashlib.sha256(wav).hexdigest()
+
+
+def test_a_refused_patch_closes_the_connection_without_reading_the_body(
+        server: MprServer, tmp_path: Path) -> None:
+    """A wrong offset is refused before a byte is read; the unread body must not be taken
+    for the next request, so the server closes the connection after its answer."""
+    wav = write_noise_wav(tmp_path / "noise.wav", 2).read_bytes()
+    url = create(server, len(wav), filename="refused.wav").headers["location"]
+    forged = head_request(server, url)  # what a parser reading the body as requests would run
+    with connect(server) as sock:
+        sock.sendall(patch_head(server, url, 7, len(forged)) + forged)
+        status, _ = read_head(sock)
+        sock.settimeout(5)
+        rest = sock.recv(65536)
+
+    assert status == 409
+    assert b"HTTP/1.1 200" not in rest
+    assert int(head(server, url).headers["upload-offset"]) == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mpr.domain.errors import NotFound
 from mpr.domain.pipeline import MediaSource
-from mpr.domain.ports import UploadStaging
+from mpr.domain.ports import BodyCopy, UploadStaging
 from mpr.domain.upload import ChecksumMismatch, StagingFull, Upload, UploadTooLarge
 
 
@@ -36,10 +36,16 @@ class FakeUploadStaging:
         return replace(self.records[upload_id], job_ids=list(self.records[upload_id].job_ids))
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None) -> Upload:
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
+                     ) -> Upload:
         upload = await self.get(upload_id)
         upload.check_patch(offset, None)
-        data = b"".join([c async for c in chunks])
+        if copy is None:
+            data = b"".join([c async for c in chunks])
+        else:
+            pieces: list[bytes] = []
+            await copy(lambda view: pieces.append(bytes(view)))
+            data = b"".join(pieces)
         if offset + len(data) > upload.length:
             raise UploadTooLarge("past the length")
         if checksum and hashlib.new(checksum[0], data).digest() != checksum[1]:

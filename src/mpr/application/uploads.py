@@ -13,7 +13,7 @@ from mpr.application.ids import parse_id
 from mpr.application.upload_finish import FinishUpload
 from mpr.domain.errors import Forbidden, NotFound, ValidationError
 from mpr.domain.identity import Role
-from mpr.domain.ports import Clock, UnitOfWorkFactory, UploadStaging
+from mpr.domain.ports import BodyCopy, Clock, UnitOfWorkFactory, UploadStaging
 from mpr.domain.upload import (
     Upload,
     UploadGone,
@@ -82,11 +82,13 @@ class Uploads:
 
     async def append(self, principal: Principal, upload_id: str, offset: int,
                      body_length: int | None, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None) -> Appended:
-        """Write a PATCH's bytes; on the last byte the file is registered (FinishUpload)."""
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
+                     ) -> Appended:
+        """Write a PATCH's bytes (the chunks, or what `copy` hands over where the server can);
+        on the last byte the file is registered (FinishUpload)."""
         upload = await self.status(principal, upload_id)
         upload.check_patch(offset, body_length)
-        upload = await self._staging.append(upload.id, offset, chunks, checksum)
+        upload = await self._staging.append(upload.id, offset, chunks, checksum, copy)
         upload.expires_at = self._clock.now() + self.limits.expiry
         if not upload.complete:
             await self._staging.save(upload)

@@ -1,10 +1,13 @@
-"""The disk staging area: broken bodies keep what arrived, refused ones keep nothing."""
+"""The disk staging area: broken bodies keep what arrived, refused ones keep nothing; the
+same whether the app reads the body in chunks or the server copies it (BodyCopy)."""
 
+import asyncio
 import errno
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -28,11 +31,45 @@ def new_upload(length: int = 100) -> Upload:
                   created_by="user:a", created_at=NOW, expires_at=NOW)
 
 
-async def chunks(*parts: bytes, then: BaseException | None = None) -> AsyncIterator[bytes]:
-    for part in parts:
-        yield part
-    if then is not None:
-        raise then
+def copied(*parts: bytes, then: BaseException | None = None,
+           between: Callable[[], Awaitable[None]] | None = None) -> Any:
+    """A BodyCopy as `mpr serve` gives one: each part handed over in a worker thread."""
+
+    async def copy(write: Callable[[memoryview], None]) -> None:
+        for n, part in enumerate(parts):
+            if n and between is not None:
+                await between()
+            await asyncio.to_thread(write, memoryview(part))
+        if then is not None:
+            raise then
+
+    return copy
+
+
+async def no_chunks() -> AsyncIterator[bytes]:
+    raise AssertionError("the chunks are not read when the server copies the body")
+    yield b""  # pragma: no cover
+
+
+@pytest.fixture(params=["chunks", "copied"])
+def body(request) -> Callable[..., dict[str, Any]]:
+    """The body's parts as `append`'s arguments: an async iterator, or a server's copy."""
+    def make(*parts: bytes, then: BaseException | None = None,
+             between: Callable[[], Awaitable[None]] | None = None) -> dict[str, Any]:
+        if request.param == "copied":
+            return {"chunks": no_chunks(), "copy": copied(*parts, then=then, between=between)}
+
+        async def iterate() -> AsyncIterator[bytes]:
+            for n, part in enumerate(parts):
+                if n and between is not None:
+                    await between()
+                yield part
+            if then is not None:
+                raise then
+
+        return {"chunks": iterate()}
+
+    return make
 
 
 @pytest.fixture
@@ -40,12 +77,12 @@ def staging(tmp_path):
     return DiskUploadStaging(tmp_path / "uploads")
 
 
-async def test_records_round_trip_and_bytes_land_at_the_offset(staging):
+async def test_records_round_trip_and_bytes_land_at_the_offset(staging, body):
     upload = new_upload()
     await staging.create(upload)
 
-    await staging.append(upload.id, 0, chunks(b"ab", b"cd"))
-    after = await staging.append(upload.id, 4, chunks(b"ef"))
+    await staging.append(upload.id, 0, **body(b"ab", b"cd"))
+    after = await staging.append(upload.id, 4, **body(b"ef"))
 
     assert after.offset == 6
     assert staging.path(upload.id).read_bytes() == b"abcdef"
@@ -53,48 +90,48 @@ async def test_records_round_trip_and_bytes_land_at_the_offset(staging):
     assert [u.id for u in await staging.all()] == [upload.id]
 
 
-async def test_a_broken_body_keeps_what_arrived(staging):
+async def test_a_broken_body_keeps_what_arrived(staging, body):
     upload = new_upload()
     await staging.create(upload)
 
     with pytest.raises(ConnectionError):
-        await staging.append(upload.id, 0, chunks(b"abc", then=ConnectionError()))
+        await staging.append(upload.id, 0, **body(b"abc", then=ConnectionError()))
 
     assert (await staging.get(upload.id)).offset == 3
 
 
-async def test_a_broken_checksummed_body_or_a_mismatch_keeps_nothing(staging):
+async def test_a_broken_checksummed_body_or_a_mismatch_keeps_nothing(staging, body):
     upload = new_upload()
     await staging.create(upload)
     digest = hashlib.sha1(b"abc").digest()  # noqa: S324 - tus's checksum
 
     with pytest.raises(ConnectionError):
-        await staging.append(upload.id, 0, chunks(b"abc", then=ConnectionError()),
-                             ("sha1", digest))
+        await staging.append(upload.id, 0, **body(b"abc", then=ConnectionError()),
+                             checksum=("sha1", digest))
     with pytest.raises(ChecksumMismatch):
-        await staging.append(upload.id, 0, chunks(b"abd"), ("sha1", digest))
+        await staging.append(upload.id, 0, **body(b"abd"), checksum=("sha1", digest))
 
     assert (await staging.get(upload.id)).offset == 0
     assert staging.path(upload.id).stat().st_size == 0
 
 
-async def test_a_body_past_the_length_keeps_nothing(staging):
+async def test_a_body_past_the_length_keeps_nothing(staging, body):
     upload = new_upload(length=4)
     await staging.create(upload)
 
     with pytest.raises(UploadTooLarge):
-        await staging.append(upload.id, 0, chunks(b"abc", b"de"))
+        await staging.append(upload.id, 0, **body(b"abc", b"de"))
 
     assert (await staging.get(upload.id)).offset == 0
 
 
-async def test_a_second_writer_is_refused_while_one_writes(staging):
+async def test_a_second_writer_is_refused_while_one_writes(staging, body):
     upload = new_upload()
     await staging.create(upload)
     fd = staging._open_locked(upload.id)
     try:
         with pytest.raises(OffsetMismatch, match="another request"):
-            await staging.append(upload.id, 0, chunks(b"x"))
+            await staging.append(upload.id, 0, **body(b"x"))
     finally:
         upload_staging.os.close(fd)
 
@@ -109,17 +146,18 @@ async def test_no_room_is_refused_at_creation(tmp_path):
 
 
 async def test_a_disk_that_fills_up_is_a_clear_error_keeping_only_earlier_bytes(
-        staging, monkeypatch):
+        staging, body, monkeypatch):
     upload = new_upload()
     await staging.create(upload)
-    await staging.append(upload.id, 0, chunks(b"abc"))
+    await staging.append(upload.id, 0, **body(b"abc"))
 
     def full(*_):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(upload_staging, "_pwrite_all", full)
+    monkeypatch.setattr(upload_staging.os, "pwritev", full)  # the chunks' writes
+    monkeypatch.setattr(upload_staging.os, "pwrite", full)  # a copied body's
     with pytest.raises(StagingFull, match="full"):
-        await staging.append(upload.id, 3, chunks(b"def"))
+        await staging.append(upload.id, 3, **body(b"def"))
 
     assert (await staging.get(upload.id)).offset == 3
     assert staging.path(upload.id).read_bytes() == b"abc"
@@ -135,17 +173,15 @@ async def test_removing_takes_bytes_and_record(staging):
     assert list(staging.root.iterdir()) == []
 
 
-async def test_an_upload_removed_while_a_request_writes_it_stays_removed(staging):
+async def test_an_upload_removed_while_a_request_writes_it_stays_removed(staging, body):
     upload = new_upload()
     await staging.create(upload)
 
-    async def then_cancelled() -> AsyncIterator[bytes]:
-        yield b"abc"
+    async def cancel() -> None:
         await staging.remove(upload.id)
-        yield b"def"
 
     with pytest.raises(UploadGone):
-        await staging.append(upload.id, 0, then_cancelled())
+        await staging.append(upload.id, 0, **body(b"abc", b"def", between=cancel))
 
     assert list(staging.root.iterdir()) == []
 
@@ -194,3 +230,25 @@ def test_a_body_of_tiny_chunks_is_written_in_calls_of_at_most_512_buffers(tmp_pa
 
     assert path.read_bytes() == b"".join(body)
     assert counts == [512] * 5 + [440]
+
+
+async def test_a_copied_body_survives_short_writes_and_pieces_past_the_call_limit(
+        staging, monkeypatch):
+    monkeypatch.setattr(upload_staging, "WRITE_BYTES", 8)
+    real = upload_staging.os.pwrite
+    sizes: list[int] = []
+
+    def short_pwrite(fd, data, at):  # the kernel may write less than asked: 3 at most
+        sizes.append(len(data))
+        return real(fd, bytes(data[:3]), at)
+
+    monkeypatch.setattr(upload_staging.os, "pwrite", short_pwrite)
+    upload = new_upload()
+    await staging.create(upload)
+    parts = [b"abcdefg", b"0123456789abcdefghij", b"xy"]  # the middle one is split by pwritev
+
+    after = await staging.append(upload.id, 0, no_chunks(), copy=copied(*parts))
+
+    assert staging.path(upload.id).read_bytes() == b"".join(parts)
+    assert after.offset == 29
+    assert sizes == [7, 4, 1, 2]  # short writes resumed where they stopped

@@ -21,6 +21,7 @@ from typing import Any
 from mpr.adapters.storage.safe_open import close_quietly
 from mpr.domain.errors import NotFound, StorageError
 from mpr.domain.pipeline import MediaSource
+from mpr.domain.ports import BodyCopy
 from mpr.domain.upload import (
     ChecksumMismatch,
     OffsetMismatch,
@@ -107,12 +108,16 @@ class DiskUploadStaging:
             raise StorageError(f"cannot record upload {upload.id}: {e.strerror}") from None
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None) -> Upload:
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
+                     ) -> Upload:
         fd = await asyncio.to_thread(self._open_locked, upload_id)
         try:
             upload = await self.get(upload_id)
             upload.check_patch(offset, None)
-            upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
+            if copy is None:
+                upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
+            else:
+                upload.offset = await self._write_copied(fd, upload, copy, checksum)
             _refuse_if_removed(fd, upload_id)
             await self.save(upload)
             return upload
@@ -158,15 +163,39 @@ class DiskUploadStaging:
                 raise
             with contextlib.suppress(StorageError):
                 await asyncio.shield(writer.flush(wait=True))
-            upload.offset = writer.at
-            if os.fstat(fd).st_nlink:  # not cancelled (removed) meanwhile
-                await asyncio.shield(self.save(upload))
+            await self._keep_broken(fd, upload, writer.at)
             raise
         if checksum is not None and hasher is not None and hasher.digest() != checksum[1]:
             await writer.abandon(start)
-            raise ChecksumMismatch(f"Upload-Checksum {checksum[0]} does not match the bytes "
-                                   "sent; they were not kept")
+            raise _mismatch(checksum)
         return writer.at
+
+    async def _write_copied(self, fd: int, upload: Upload, copy: BodyCopy,
+                            checksum: tuple[str, bytes] | None) -> int:
+        """As `_write_chunks`, for a body the server copies: written in its thread."""
+        start = upload.offset
+        sink = _Sink(fd, start, upload.length, checksum)
+        try:
+            await copy(sink.write)
+        except (UploadTooLarge, StagingFull, StorageError):
+            await asyncio.to_thread(os.ftruncate, fd, start)
+            raise
+        except BaseException:
+            if checksum is not None:
+                await asyncio.shield(asyncio.to_thread(os.ftruncate, fd, start))
+            else:
+                await self._keep_broken(fd, upload, sink.at)
+            raise
+        if not sink.checksum_matches():
+            await asyncio.to_thread(os.ftruncate, fd, start)
+            raise _mismatch(checksum)
+        return sink.at
+
+    async def _keep_broken(self, fd: int, upload: Upload, at: int) -> None:
+        """A body broke off: its bytes up to `at` are kept (unless the upload went)."""
+        upload.offset = at
+        if os.fstat(fd).st_nlink:  # not cancelled (removed) meanwhile
+            await asyncio.shield(self.save(upload))
 
     @contextlib.asynccontextmanager
     async def open_source(self, upload_id: uuid.UUID) -> AsyncIterator[MediaSource]:
@@ -198,6 +227,38 @@ class DiskUploadStaging:
             with contextlib.suppress(ValueError, NotFound, StorageError):
                 uploads.append(self._read_record(uuid.UUID(record.stem)))
         return uploads
+
+
+class _Sink:
+    """Takes a copied body's pieces in the server's thread: bounds, hash, write."""
+
+    def __init__(self, fd: int, at: int, length: int,
+                 checksum: tuple[str, bytes] | None) -> None:
+        self._fd, self.at, self._length = fd, at, length
+        self._checksum = checksum
+        self._hasher = hashlib.new(CHECKSUMS[checksum[0]]) if checksum else None
+
+    def write(self, piece: memoryview) -> None:
+        if self.at + len(piece) > self._length:
+            raise UploadTooLarge(f"the body goes past the declared Upload-Length {self._length}")
+        if self._hasher is not None:
+            self._hasher.update(piece)
+        try:
+            if len(piece) > WRITE_BYTES:
+                _pwrite_all(self._fd, [piece], self.at)
+                self.at += len(piece)
+                return
+            while piece:  # one call, unless the kernel writes less than asked
+                done = os.pwrite(self._fd, piece, self.at)
+                self.at += done
+                piece = piece[done:]
+        except OSError as e:
+            raise _write_error(e) from None
+
+    def checksum_matches(self) -> bool:
+        if self._hasher is None or self._checksum is None:
+            return True
+        return self._hasher.digest() == self._checksum[1]
 
 
 class _Writer:
@@ -239,10 +300,7 @@ class _Writer:
             await inflight
         except OSError as e:
             self._inflight_bytes = 0
-            if e.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StagingFull("the upload staging disk is full; the bytes of this request "
-                                  "were not kept") from None
-            raise StorageError(f"cannot write the upload: {e.strerror}") from None
+            raise _write_error(e) from None
         self.at += self._inflight_bytes
         self._inflight_bytes = 0
 
@@ -255,6 +313,19 @@ class _Writer:
         self.at = start
 
 
+def _write_error(e: OSError) -> StorageError | StagingFull:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StagingFull("the upload staging disk is full; the bytes of this request were "
+                           "not kept")
+    return StorageError(f"cannot write the upload: {e.strerror}")
+
+
+def _mismatch(checksum: tuple[str, bytes] | None) -> ChecksumMismatch:
+    algorithm = checksum[0] if checksum else "?"
+    return ChecksumMismatch(f"Upload-Checksum {algorithm} does not match the bytes sent; they "
+                            "were not kept")
+
+
 def _refuse_if_removed(fd: int, upload_id: uuid.UUID) -> None:
     """An upload cancelled (or expired) while this request wrote it stays gone."""
     if os.fstat(fd).st_nlink == 0:
@@ -262,7 +333,7 @@ def _refuse_if_removed(fd: int, upload_id: uuid.UUID) -> None:
                          "while its bytes arrived; they were removed")
 
 
-def _pwrite_all(fd: int, chunks: list[bytes], at: int) -> None:
+def _pwrite_all(fd: int, chunks: Sequence[bytes | memoryview], at: int) -> None:
     """Writes the chunks at `at`: small ones gathered, at most WRITE_BYTES per call."""
     for group in _groups(chunks):
         while group:
@@ -275,7 +346,7 @@ def _pwrite_all(fd: int, chunks: list[bytes], at: int) -> None:
                     group[0], done = group[0][done:], 0
 
 
-def _groups(chunks: list[bytes]) -> Iterator[list[memoryview]]:
+def _groups(chunks: Sequence[bytes | memoryview]) -> Iterator[list[memoryview]]:
     """The chunks' bytes, in order, as lists of at most WRITE_VIEWS views and WRITE_BYTES."""
     group: list[memoryview] = []
     room = WRITE_BYTES

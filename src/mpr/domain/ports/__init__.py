@@ -35,6 +35,7 @@ from mpr.domain.ports.repositories import (
     UnitOfWorkFactory,
 )
 from mpr.domain.ports.storage import (
+    BodyCopy,
     MediaStorage,
     ObjectReader,
     StoreChanges,
@@ -50,6 +51,7 @@ __all__ = [
     "AccessUnitOfWorkFactory",
     "AssetEntry",
     "AssetRepository",
+    "BodyCopy",
     "Clock",
     "DeletionRepository",
     "Dispatch",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
@@ -101,6 +101,17 @@ class MediaStorage(Protocol):
         ...
 
 
+class BodyCopy(Protocol):
+    """A request body the server hands over itself, without the app reading it in chunks."""
+
+    async def __call__(self, write: Callable[[memoryview], None]) -> None:
+        """Call `write` with each piece of the body, in order, in a worker thread, and return
+        when the body ended. `write` must not keep its view. An error `write` raises stops
+        the copy and comes out as it is; a body that breaks off raises the server's error
+        (what `write` took before stays taken)."""
+        ...
+
+
 class UploadStaging(Protocol):
     """Where uploads accumulate on local disk until their last byte (one file + a record each);
     safe to share between processes."""
@@ -114,10 +125,12 @@ class UploadStaging(Protocol):
         ...
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None) -> Upload:
-        """Write the chunks at offset, one writer at a time, and record the new offset: what
-        arrived before a broken connection is kept. OffsetMismatch when offset is not the
-        upload's (or another request writes it), UploadTooLarge past its length,
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
+                     ) -> Upload:
+        """Write the chunks (or, given `copy`, what it hands over) at offset, one writer at a
+        time, and record the new offset: what arrived before a broken connection is kept.
+        OffsetMismatch when offset is not the upload's (or another request writes it),
+        UploadTooLarge past its length,
         ChecksumMismatch (nothing kept) when (algorithm, digest) does not match the bytes,
         StorageError (nothing of this call kept) when the disk is full or failing."""
         ...

@@ -3,7 +3,7 @@ over the Uploads use cases; the caller needs the upload permission, as on GraphQ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +17,10 @@ from mpr.application.recording import act_as
 from mpr.application.uploads import Appended
 from mpr.bootstrap import Services
 from mpr.domain.errors import MprError, ValidationError
+from mpr.domain.ports import BodyCopy
 from mpr.domain.upload import Upload, UploadState
 from mpr.entrypoints.web.auth import require
+from mpr.entrypoints.web.http_protocol import BODY_COPY, BodyBroken
 from mpr.entrypoints.web.ui.access import connection_caller
 from mpr.entrypoints.web.uploads.tus import (
     CHECKSUM_ALGORITHMS,
@@ -131,7 +133,7 @@ async def append_bytes(request: AnyRequest, state: State, upload_id: FromPath[st
     body_length = None if length is None else parse_size(length, "Content-Length")
     checksum = parse_checksum(request.headers.get("upload-checksum"))
     appended = await state.services.uploads.append(principal, upload_id, offset, body_length,
-                                                   _body(request), checksum)
+                                                   _body(request), checksum, _copy(request))
     return Response(None, status_code=204, headers=_appended_headers(appended))
 
 
@@ -149,6 +151,22 @@ async def _body(request: AnyRequest) -> AsyncIterator[bytes]:
                 yield chunk
     except InternalServerException:
         raise ClientGone("the connection closed before the body ended") from None
+
+
+def _copy(request: AnyRequest) -> BodyCopy | None:
+    """The body straight from the socket, where `mpr serve`'s protocol offers it."""
+    extensions: dict[str, Any] = request.scope.get("extensions") or {}
+    copy: BodyCopy | None = extensions.get(BODY_COPY)
+    if copy is None:
+        return None
+
+    async def copied(write: Callable[[memoryview], None]) -> None:
+        try:
+            await copy(write)
+        except BodyBroken as e:
+            raise ClientGone(f"{e}; what arrived before is kept") from None
+
+    return copied
 
 
 @delete(f"{PREFIX}/{{upload_id:str}}", include_in_schema=False, status_code=204)
