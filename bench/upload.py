@@ -41,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from bench.common import mpr_server
+from bench.common import cpu_times, mpr_server
 
 from mpr.entrypoints.tus_client import TusUploader
 
@@ -61,11 +61,14 @@ def make_wav(path: Path, size: int) -> Path:
 
 
 class TrivialReceiver:
-    """An HTTP/1.1 receiver on a blocking socket: each request body is written to a file with
-    large reads, then 204. About as little as a server can do with the bytes."""
+    """An HTTP/1.1 receiver on a blocking socket: each request body is written to a file, one
+    write per read of at most `read_bytes`, then 204. About as little as a server can do with
+    the bytes. Two run: with 4 MiB reads, and with 256 KiB reads as MPR's copy makes (on this
+    kernel a write of 1 MiB or more costs several times the CPU, see upload_staging.py)."""
 
-    def __init__(self, directory: Path) -> None:
-        self._directory = directory
+    def __init__(self, directory: Path, read_bytes: int) -> None:
+        self._directory, self._read_bytes = directory, read_bytes
+        self.cpu: list[float] = []  # CPU seconds (this thread's) per body received
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -85,7 +88,8 @@ class TrivialReceiver:
                     self._receive(connection)
 
     def _receive(self, connection: socket.socket) -> None:
-        buffer = bytearray(4 * MiB)
+        started = time.thread_time()
+        buffer = bytearray(self._read_bytes)
         data = b""
         while b"\r\n\r\n" not in data:
             data += connection.recv(65536)
@@ -102,6 +106,7 @@ class TrivialReceiver:
                     break
                 out.write(view[:got])
                 left -= got
+        self.cpu.append(time.thread_time() - started)
         connection.sendall(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 
 
@@ -121,18 +126,19 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def curl_via_tus(base: str, token: str, source: Path,
+def curl_via_tus(client: httpx.Client, token: str, source: Path,
                  phases: dict[str, list[float]] | None = None) -> str:
-    """curl sends the bytes (-T streams the file) of an upload created with one POST; the
-    registered asset's id. With `phases`, the POST's and the PATCH's times are added to it."""
+    """curl sends the bytes (-T streams the file) of an upload created with one POST, made
+    on a client set up beforehand (making an httpx client alone takes ~25 ms, for its TLS
+    context); the upload's URL. With `phases`, the POST's and the PATCH's times are added."""
     started = time.perf_counter()
     auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
     name = base64.b64encode(b"bench.wav").decode()
-    created = httpx.post(f"{base}/api/uploads/", headers={
+    created = client.post("/api/uploads/", headers={
         **auth, "Upload-Length": str(source.stat().st_size),
         "Upload-Metadata": f"filename {name}"})
     created.raise_for_status()
-    url = base + created.headers["location"]
+    url = str(client.base_url).rstrip("/") + created.headers["location"]
     posted = time.perf_counter()
     headers = {**auth, "Upload-Offset": "0",
                "Content-Type": "application/offset+octet-stream"}
@@ -144,7 +150,13 @@ def curl_via_tus(base: str, token: str, source: Path,
     if phases is not None:
         phases.setdefault("POST", []).append(posted - started)
         phases.setdefault("PATCH", []).append(time.perf_counter() - posted)
-    return httpx.head(url, headers=auth).headers["mpr-asset-id"]
+    return url
+
+
+def asset_of(client: httpx.Client, url: str) -> str:
+    """The asset a finished upload became (asked after the timing)."""
+    answer = client.head(url, headers={"Tus-Resumable": "1.0.0"})
+    return answer.headers["mpr-asset-id"]
 
 
 def curl_upload(url: str, source: Path) -> None:
@@ -190,39 +202,64 @@ def main() -> None:
         (root / "recv").mkdir()
         print(f"upload of {size / MiB:.0f} MiB over loopback, {args.rounds} rounds, "
               f"{args.warm_gib} GiB of memory warmed before each run")
-        with TrivialReceiver(root / "recv") as receiver, mpr_server(root / "mpr") as server:
+        with (TrivialReceiver(root / "recv", 4 * MiB) as big,
+              TrivialReceiver(root / "recv", 256 * 1024) as small,
+              mpr_server(root / "mpr") as server):
             token = server.client.headers["Authorization"].split()[1]
             base = str(server.client.base_url).rstrip("/")
-            runs: dict[str, list[float]] = {k: [] for k in ("cp", "curl", "mpr-curl", "mpr")}
+            runs: dict[str, list[float]] = {
+                k: [] for k in ("cp", "curl", "curl-256k", "mpr-curl", "mpr")}
             uploaded: list[str] = []
+            patched: list[str] = []
             phases: dict[str, list[float]] = {}
 
             def clean() -> None:
                 for stale in [*(root / "recv").iterdir(), *root.glob("cp-copy")]:
                     stale.unlink()
+                while patched:
+                    uploaded.append(asset_of(server.client, patched.pop()))
                 while uploaded:
                     delete_asset(server.client, uploaded.pop())
 
             contenders: dict[str, Callable[[], object]] = {
                 "cp": lambda: shutil.copyfile(source, root / "cp-copy"),
-                "curl": lambda: curl_upload(f"http://127.0.0.1:{receiver.port}/f", source),
-                "mpr-curl": lambda: uploaded.append(curl_via_tus(base, token, source, phases)),
+                "curl": lambda: curl_upload(f"http://127.0.0.1:{big.port}/f", source),
+                "curl-256k": lambda: curl_upload(f"http://127.0.0.1:{small.port}/f", source),
+                "mpr-curl": lambda: patched.append(
+                    curl_via_tus(server.client, token, source, phases)),
                 "mpr": lambda: uploaded.append(mpr_client(base, token, source)),
             }
             order = list(contenders)
+            server_cpu: list[float] = []
             for n in range(args.rounds + 1):  # round 0 warms up and is not counted
                 # each round starts one place further on: whoever runs first after a
                 # removal gets the freshest (or the most recycled) pages, in turn
                 for name in order[n % len(order):] + order[:n % len(order)]:
                     warm_memory(args.warm_gib)
+                    before = cpu_times(server.pid)[0]
                     seconds = timed(contenders[name])
+                    if n and name == "mpr-curl":
+                        server_cpu.append(cpu_times(server.pid)[0] - before)
                     clean()
                     if n:
                         runs[name].append(seconds)
             report("cp to the same disk", runs["cp"], size, None)
-            curl = report("curl -> trivial receiver", runs["curl"], size, None)
+            curl = min(report("curl -> trivial receiver, 4 MiB", runs["curl"], size, None),
+                       report("curl -> trivial receiver, 256 KiB", runs["curl-256k"], size,
+                              None))
+            print(f"  (the ratios below are against the faster receiver's best, {curl:.2f} s)")
             report("curl -> MPR tus (POST + PATCH)", runs["mpr-curl"], size, curl)
             report("mpr upload client -> MPR tus", runs["mpr"], size, curl)
+            references = [min(pair) for pair in zip(runs["curl"], runs["curl-256k"],
+                                                    strict=True)]
+            print("  per round, the faster receiver's time over MPR's (median, lowest-highest):")
+            for label, key in (("curl -> MPR", "mpr-curl"), ("MPR's client", "mpr")):
+                ratios = [r / m for r, m in zip(references, runs[key], strict=True)]
+                print(f"    {label:<14} {statistics.median(ratios):.2f} "
+                      f"({min(ratios):.2f}-{max(ratios):.2f})")
+            print(f"  CPU s per upload, medians: MPR's server {statistics.median(server_cpu):.2f} "
+                  f"(curl's PATCH, without ffprobe), trivial receiver "
+                  f"{statistics.median(big.cpu[1:] + small.cpu[1:]):.2f}")
             counted = {k: v[-args.rounds:] for k, v in phases.items()}  # not the warm-up's
             print("  curl -> MPR tus, medians: " + ", ".join(
                 f"{k} {statistics.median(v) * 1000:.0f} ms" for k, v in counted.items()))
