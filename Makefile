@@ -76,10 +76,10 @@ imports:
 unit:
 	$(BIN)/pytest tests/unit -q
 
-# Two test files at a time (they mostly wait on servers, encoders and browsers), then, alone,
+# Three test files at a time (they mostly wait on servers, encoders and browsers), then, alone,
 # the tests that time the server (marked serial in tests/integration/conftest.py).
 integration:
-	$(BIN)/pytest tests/integration -q -m "not serial" -n 2 --dist loadfile --durations=15; \
+	$(BIN)/pytest tests/integration -q -m "not serial" -n 3 --dist loadfile --durations=15; \
 	parallel=$$?; \
 	$(BIN)/pytest tests/integration -q -m serial --durations=5; \
 	serial=$$?; \
