@@ -102,6 +102,22 @@ def test_a_stop_ends_a_copy_waiting_for_bytes(pair, monkeypatch) -> None:
         copy(server, 100, Taken(), stop=stop)
 
 
+def test_a_stop_ends_a_copy_whose_bytes_keep_coming(pair) -> None:
+    server, client = pair
+    client.sendall(b"y" * 50_000)
+    stop = threading.Event()
+    taken: list[int] = []
+
+    def stopping(view: memoryview) -> None:
+        taken.append(len(view))
+        stop.set()  # as if the server was told to stop while this piece was written
+
+    with pytest.raises(BodyBroken, match="stopped"):
+        http_protocol._copy([], server.fileno(), 10**9, stopping, stop)
+
+    assert len(taken) == 1
+
+
 def test_an_error_of_the_writer_stops_the_copy_and_comes_out_as_it_is(pair) -> None:
     server, client = pair
     client.sendall(b"a" * 70_000)

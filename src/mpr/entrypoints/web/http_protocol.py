@@ -191,6 +191,8 @@ def _copy(pieces: list[bytes], fd: int | None, left: int, write: Callable[[memor
             raise BodyBroken("the connection closed before the body ended")
         write(buffer[:got])
         left -= got
+        if left and stop.is_set():  # a client sending without a pause is stopped too
+            raise BodyBroken("the server stopped reading the body")
 
 
 _buffers = threading.local()  # one per event-loop thread
