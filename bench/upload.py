@@ -20,7 +20,13 @@ curl to the trivial receiver took 0.41 to 2.3 s from one run to the next; with i
 medians were 0.52 to 0.67 s and its bests 0.42 to 0.47 s in four runs of the benchmark
 (2026-12-03). Even so a contender varies by a factor of 2 to 3 within a sitting (see
 bench/README.md). For curl -> MPR the POST and the PATCH are also timed
-apart: the PATCH's answer waits for the probe (one ffprobe start, ~90 ms) and registration."""
+apart: the PATCH's answer waits for the probe (one ffprobe start, ~90 ms) and registration.
+
+The reference is the faster of two trivial receivers, one reading 4 MiB at a time and one
+256 KiB (what MPR's copy reads). As the host's noise decides which run is best, the bench
+also prints each round's ratio (the round's faster receiver over MPR) and the CPU seconds
+per upload of MPR's server (curl's PATCH; ffprobe, a child, not counted) against the
+receiver thread's: the latter pair varies far less from one sitting to the next."""
 
 from __future__ import annotations
 
