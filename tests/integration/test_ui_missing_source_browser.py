@@ -24,6 +24,10 @@ def test_a_missing_source_is_marked_and_cannot_be_played_or_transcoded_until_it_
         tmp_path_factory: pytest.TempPathFactory) -> None:
     sign_in(page)
     scan(page, "Found 3")
+    # its row's poster loads first: fetched after the file went, it would answer 404, and
+    # the browser logs every failed load in the console (the row shows an empty frame)
+    poster = page.locator("button.asset", has_text=GONE).locator(".asset-poster")
+    expect(poster).to_have_js_property("naturalWidth", 96, timeout=30_000)
     kept = tmp_path_factory.mktemp("kept") / GONE
     shutil.move(ui_server.media_in / GONE, kept)
 
