@@ -164,7 +164,7 @@ def _copy(request: AnyRequest) -> BodyCopy | None:
         try:
             await copy(write)
         except BodyBroken as e:
-            raise ClientGone(f"{e}; what arrived before is kept") from None
+            raise ClientGone(str(e)) from None  # kept: what arrived, unless checksummed
 
     return copied
 
