@@ -105,21 +105,35 @@ async def test_a_package_is_stored_whole_and_its_main_object_appears_last(store:
 @pytest.mark.parametrize("fault", ["vanished", "swapped for a link"])
 async def test_a_failure_part_way_removes_every_object_stored(store: Store, tmp_path: Path,
                                                               fault: str) -> None:
-    area = stage(store.storage, ladder_files())
-    last = area / "720p" / f"seg{SEGMENTS - 1:03d}.ts"  # stored just before the main object
+    """The watcher breaks the last segment once it sees objects stored. It races the store:
+    on a loaded machine one listing can take longer than the rest of the store, which then
+    linked the segment before the fault and rightly succeeds. Such a lost race is checked
+    (the segment is stored whole) and tried again, up to five times."""
     private = tmp_path / "private.key"
     private.write_bytes(b"secret")
+    last_key = f"{PREFIX}720p/seg{SEGMENTS - 1:03d}.ts"  # stored just before the main object
+    for _ in range(5):
+        area = stage(store.storage, ladder_files())
+        last = area / "720p" / f"seg{SEGMENTS - 1:03d}.ts"
 
-    def break_it() -> None:
-        last.unlink()
-        if fault == "swapped for a link":
-            last.symlink_to(private)
+        def break_it(last: Path = last) -> None:
+            last.unlink()
+            if fault == "swapped for a link":
+                last.symlink_to(private)
 
-    watcher = Watcher(store.storage)
-    with pytest.raises(StorageError) as raised:
-        await store_watched(store.storage, area, watcher, after=3, act=break_it)
+        watcher = Watcher(store.storage)
+        try:
+            await store_watched(store.storage, area, watcher, after=1, act=break_it)
+        except StorageError as e:
+            raised = e
+            break
+        remove_staged(area)  # a lost race: the segment was stored whole before the fault
+        assert await read_all(store.storage, last_key) == b"720p segment 11"
+        await store.storage.delete_package(MAIN)
+    else:
+        pytest.fail("the store outran the watcher five times: the fault never came in time")
 
-    assert ("vanished" if fault == "vanished" else "link") in str(raised.value)
+    assert ("vanished" if fault == "vanished" else "link") in str(raised)
     assert watcher.partial_views(), "the fault came before anything was stored"
     assert await keys(store.storage) == []
 
