@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import socket
 import threading
 import time
@@ -15,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from mpr.entrypoints.web import http_protocol
 from tests.integration.media import write_noise_wav
 from tests.integration.server_fixtures import MprServer, running_server
-from tests.integration.tus_helpers import create, head, stored_sha256
+from tests.integration.tus_helpers import create, head, patch, stored_sha256
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +203,7 @@ def test_a_patch_and_the_requests_pipelined_after_it_share_one_connection(
 
 def test_expect_100_continue_is_answered_before_the_body_is_sent(
         server: MprServer, tmp_path: Path) -> None:
-    wav = write_noise_wav(tmp_path / "noise.wav", 2).read_bytes()
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
     url = create(server, len(wav), filename="continue.wav").headers["location"]
     with connect(server) as sock:
         sock.sendall(patch_head(server, url, 0, len(wav), "Expect: 100-continue"))
@@ -240,7 +242,7 @@ def test_a_refused_patch_closes_the_connection_without_reading_the_body(
         server: MprServer, tmp_path: Path) -> None:
     """A wrong offset is refused before a byte is read; the unread body must not be taken
     for the next request, so the server closes the connection after its answer."""
-    wav = write_noise_wav(tmp_path / "noise.wav", 2).read_bytes()
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
     url = create(server, len(wav), filename="refused.wav").headers["location"]
     forged = head_request(server, url)  # what a parser reading the body as requests would run
     with connect(server) as sock:
@@ -252,3 +254,61 @@ def test_a_refused_patch_closes_the_connection_without_reading_the_body(
     assert status == 409
     assert b"HTTP/1.1 200" not in rest
     assert int(head(server, url).headers["upload-offset"]) == 0
+
+
+def test_stalled_uploads_on_every_copy_thread_leave_the_server_answering(
+        server: MprServer, tmp_path: Path) -> None:
+    """A slow-loris upload per copy thread (COPY_THREADS): each body is copied by a thread
+    that waits for bytes. Another upload must still complete (no copy is offered while all
+    threads copy, so it takes the chunk path) and the rest of the server must answer."""
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
+    stalled = []
+    try:
+        for n in range(http_protocol.COPY_THREADS):
+            url = create(server, len(wav), filename=f"stalled-{n}.wav").headers["location"]
+            sock = connect(server)
+            stalled.append(sock)
+            sock.sendall(patch_head(server, url, 0, len(wav)) + wav[:1000])
+        time.sleep(1)  # every copy now waits for the rest of its body
+        for sock in stalled:  # none was answered: each is still being copied
+            sock.settimeout(0.1)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)
+        started = time.monotonic()
+        url = create(server, len(wav), filename="past-the-stalled.wav").headers["location"]
+        answer = patch(server, url, 0, wav)
+        took = time.monotonic() - started
+        ready = server.client.get("/ready").status_code
+    finally:
+        for sock in stalled:
+            sock.close()
+
+    assert answer.status_code == 204, answer.text
+    assert answer.headers["upload-offset"] == str(len(wav))
+    assert ready == 200
+    assert took < 10, f"the upload past the stalled ones took {took:.1f} s"
+
+
+def test_a_stopping_server_ends_a_stalled_upload_at_once_and_keeps_its_bytes(
+        tmp_path: Path) -> None:
+    """uvicorn waits for every open request before it exits: a copy waiting for a client
+    that sends nothing is ended by the stop, answered, and what arrived stays for a resume."""
+    wav = write_noise_wav(tmp_path / "noise.wav", 10).read_bytes()
+    data = tmp_path / "data"
+    with running_server("stopping", data, {"MPR_SAMPLES": "false"}) as server:
+        url = create(server, len(wav), filename="stopped.wav").headers["location"]
+        with connect(server) as sock:
+            sock.sendall(patch_head(server, url, 0, len(wav)) + wav[:1000])
+            time.sleep(1)
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            status, _ = read_head(sock)
+            code = server.process.wait(20)
+            took = time.monotonic() - started
+    with running_server("resumed", data, {"MPR_SAMPLES": "false"}) as again:
+        offset = int(head(again, url).headers["upload-offset"])
+
+    assert status == 400  # CLIENT_DISCONNECTED: the body was broken off
+    assert code in (0, -signal.SIGTERM)  # uvicorn raises the signal again once it stopped
+    assert took < 5, f"the server took {took:.1f} s to stop"
+    assert offset == 1000

@@ -15,7 +15,9 @@ the piece the parser made.
 A body with a Content-Length can also be taken past the parser (`BODY_COPY`, used by a tus
 PATCH): reads pause on the loop and a worker thread reads the socket into one buffer and
 hands each read to the app's writer, as a plain receiver would; then the connection goes on
-with a new parser. See `PieceKeepingProtocol.copy_body`.
+with a new parser. See `PieceKeepingProtocol.copy_body`. The copies have their own threads,
+COPY_THREADS of them: slow clients cannot take the threads the rest of the server hops to,
+and while all are busy no copy is offered (such bodies take the chunk path, on the loop).
 
 Everything else (headers, limits, keep-alive, WebSocket upgrades, shutdown) is uvicorn's."""
 
@@ -28,6 +30,7 @@ import os
 import select
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httptools
@@ -39,6 +42,7 @@ BODY_COPY = "mpr.body.copy"  # the scope extension: `await scope["extensions"][B
 COPY_BYTES = 256 * 1024  # one read of a copied body (and so one write of it at most)
 POLL_SECONDS = 0.5  # how often a copy waiting for bytes looks whether it should stop
 IDLE_SECONDS = 60.0  # a body that sends nothing for this long is broken off (nginx's default)
+COPY_THREADS = 8  # bodies copied at once, per process
 
 
 class BodyPieces:
@@ -65,6 +69,10 @@ class BodyPieces:
 class PieceKeepingProtocol(HttpToolsProtocol):
     """uvicorn's protocol, but a body's pieces are kept in a list, not joined per piece."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._copy_stop: threading.Event | None = None  # while a copy runs
+
     def on_body(self, body: bytes) -> None:
         cycle = self.cycle
         if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
@@ -86,7 +94,8 @@ class PieceKeepingProtocol(HttpToolsProtocol):
         if cycle is None or cycle.scope is not self.scope:  # a WebSocket upgrade
             return
         length = _content_length(self.headers)
-        if length and self.scheme == "http" and _socket_fd(self.transport) is not None:
+        if (length and self.scheme == "http" and _copies.free()
+                and _socket_fd(self.transport) is not None):
             extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
             extensions[BODY_COPY] = functools.partial(self.copy_body, cycle, length)
 
@@ -113,8 +122,8 @@ class PieceKeepingProtocol(HttpToolsProtocol):
         fd = _socket_fd(self.transport) if left else None
         if left:
             self.flow.pause_reading()  # on_response_complete resumes, as after any request
-        stop = threading.Event()
-        copying = asyncio.ensure_future(asyncio.to_thread(_copy, pieces, fd, left, write, stop))
+        stop = self._copy_stop = threading.Event()
+        copying = _copies.start(self.loop, pieces, fd, left, write, stop)
         try:
             await asyncio.shield(copying)
         except BaseException:
@@ -124,10 +133,46 @@ class PieceKeepingProtocol(HttpToolsProtocol):
                 with contextlib.suppress(BaseException):
                     await copying
             raise
+        finally:
+            self._copy_stop = None
         if left:
             self.parser = _parser(self)
             cycle.more_body = False
             cycle.message_event.set()
+
+    def shutdown(self) -> None:
+        """The server stops: a copy waiting for a slow client ends now (what arrived is
+        kept and the client is told), as uvicorn waits for every open request."""
+        super().shutdown()
+        if self._copy_stop is not None:
+            self._copy_stop.set()
+
+
+class _Copies:
+    """The threads copying bodies, and how many copies run (offered only while one is free;
+    one offered meanwhile to many requests waits for a thread)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(COPY_THREADS, thread_name_prefix="mpr-body-copy")
+        self._lock = threading.Lock()
+        self._running = 0
+
+    def free(self) -> bool:
+        return self._running < COPY_THREADS
+
+    def start(self, loop: asyncio.AbstractEventLoop, *args: Any) -> asyncio.Future[None]:
+        with self._lock:
+            self._running += 1
+        copying = loop.run_in_executor(self._pool, _copy, *args)
+        copying.add_done_callback(self._ended)
+        return copying
+
+    def _ended(self, _: object) -> None:
+        with self._lock:
+            self._running -= 1
+
+
+_copies = _Copies()
 
 
 class BodyBroken(Exception):
