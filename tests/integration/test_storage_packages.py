@@ -87,16 +87,23 @@ async def store_watched(storage: MediaStorage, area: Path, watcher: Watcher, aft
 
 
 async def test_a_package_is_stored_whole_and_its_main_object_appears_last(store: Store) -> None:
-    area = stage(store.storage, ladder_files())
-    watcher = Watcher(store.storage)
-    storing = asyncio.ensure_future(store.storage.put_package(MAIN, area))
+    """The watcher must catch the store part-way at least once: on a loaded machine one
+    listing can outlast the whole store, so the store is run again, up to five times."""
+    for attempt in range(5):
+        if attempt:
+            await store.storage.delete_package(MAIN)
+        area = stage(store.storage, ladder_files())
+        watcher = Watcher(store.storage)
+        storing = asyncio.ensure_future(store.storage.put_package(MAIN, area))
 
-    await watcher.watch(storing)
-    stored = await storing
-    remove_staged(area)  # as the pipeline does before it reports the output
+        await watcher.watch(storing)
+        stored = await storing
+        remove_staged(area)  # as the pipeline does before it reports the output
+        assert all(MAIN not in seen for seen in watcher.partial_views())
+        if watcher.partial_views():
+            break
 
     assert watcher.partial_views(), "the watcher never saw the package part-way stored"
-    assert all(MAIN not in seen for seen in watcher.partial_views())
     assert [obj.key for obj in stored.objects] == [*(k for k in LADDER_KEYS if k != MAIN), MAIN]
     assert await keys(store.storage, PREFIX) == LADDER_KEYS
     assert await read_all(store.storage, f"{PREFIX}720p/seg003.ts") == b"720p segment 3"
