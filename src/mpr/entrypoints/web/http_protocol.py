@@ -94,12 +94,14 @@ class PieceKeepingProtocol(HttpToolsProtocol):
         if cycle is None or cycle.scope is not self.scope:  # a WebSocket upgrade
             return
         length = _content_length(self.headers)
-        if (length and self.scheme == "http" and _copies.free()
-                and _socket_fd(self.transport) is not None):
+        if not length or self.scheme != "http" or not _copies.free():
+            return
+        fd = _socket_fd(self.transport)
+        if fd is not None:
             extensions: dict[str, Any] = self.scope.setdefault("extensions", {})
-            extensions[BODY_COPY] = functools.partial(self.copy_body, cycle, length)
+            extensions[BODY_COPY] = functools.partial(self.copy_body, cycle, length, fd)
 
-    async def copy_body(self, cycle: RequestResponseCycle, length: int,
+    async def copy_body(self, cycle: RequestResponseCycle, length: int, fd: int,
                         write: Callable[[memoryview], None]) -> None:
         """Hand the body's `length` bytes to `write`, in order, in a worker thread; `write`
         must not keep the view it gets (the buffer is read into again).
@@ -119,11 +121,10 @@ class PieceKeepingProtocol(HttpToolsProtocol):
         left = length - sum(map(len, pieces))
         if cycle.disconnected or (left and not cycle.more_body):
             raise BodyBroken("the connection closed before the body ended")
-        fd = _socket_fd(self.transport) if left else None
         if left:
             self.flow.pause_reading()  # on_response_complete resumes, as after any request
         stop = self._copy_stop = threading.Event()
-        copying = _copies.start(self.loop, pieces, fd, left, write, stop)
+        copying = _copies.start(self.loop, pieces, fd if left else None, left, write, stop)
         try:
             await asyncio.shield(copying)
         except BaseException:
@@ -220,11 +221,11 @@ def _copy(pieces: list[bytes], fd: int | None, left: int, write: Callable[[memor
     poller.register(fd, select.POLLIN)
     idle = 0.0
     while left:
+        if stop.is_set():  # looked at before every read: a client that never pauses too
+            raise BodyBroken("the server stopped reading the body")
         try:
             got = os.readv(fd, [buffer[:left]])
         except BlockingIOError:
-            if stop.is_set():
-                raise BodyBroken("the server stopped reading the body") from None
             if poller.poll(POLL_SECONDS * 1000):
                 idle = 0.0
             elif (idle := idle + POLL_SECONDS) >= IDLE_SECONDS:
@@ -236,8 +237,6 @@ def _copy(pieces: list[bytes], fd: int | None, left: int, write: Callable[[memor
             raise BodyBroken("the connection closed before the body ended")
         write(buffer[:got])
         left -= got
-        if left and stop.is_set():  # a client sending without a pause is stopped too
-            raise BodyBroken("the server stopped reading the body")
 
 
 _buffers = threading.local()  # one per event-loop thread
