@@ -235,7 +235,7 @@ class _Sink:
     def __init__(self, fd: int, at: int, length: int,
                  checksum: tuple[str, bytes] | None) -> None:
         self._fd, self.at, self._length = fd, at, length
-        self._checksum = checksum
+        self._digest = checksum[1] if checksum else None
         self._hasher = hashlib.new(CHECKSUMS[checksum[0]]) if checksum else None
 
     def write(self, piece: memoryview) -> None:
@@ -256,9 +256,7 @@ class _Sink:
             raise _write_error(e) from None
 
     def checksum_matches(self) -> bool:
-        if self._hasher is None or self._checksum is None:
-            return True
-        return self._hasher.digest() == self._checksum[1]
+        return self._hasher is None or self._hasher.digest() == self._digest
 
 
 class _Writer:
