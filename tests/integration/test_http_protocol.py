@@ -114,15 +114,26 @@ def test_a_malformed_request_gets_400_and_the_server_goes_on(server: MprServer) 
     assert server.client.get("/ready").status_code == 200
 
 
+def asset_sha256(server: MprServer, asset_id: str) -> str:
+    """The sha256 of what the input store holds for an asset."""
+    key = server.data("query($id: ID!) { asset(id: $id) { filePath } }",
+                      {"id": asset_id})["asset"]["filePath"]
+    return stored_sha256(server, key)
+
+
+def patch_head(server: MprServer, url: str, offset: int, length: int,
+               *extra: str) -> bytes:
+    lines = [f"PATCH {url} HTTP/1.1", f"Host: {server.base_url[7:]}",
+             f"Authorization: Bearer {server.token}", "Tus-Resumable: 1.0.0",
+             f"Upload-Offset: {offset}", "Content-Type: application/offset+octet-stream",
+             f"Content-Length: {length}", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
 def patch_in_pieces(server: MprServer, url: str, body: bytes, piece: int) -> int:
     """PATCH `body` at offset 0 in writes of `piece` bytes; the answer's status."""
-    head_bytes = (f"PATCH {url} HTTP/1.1\r\nHost: {server.base_url[7:]}\r\n"
-                  f"Authorization: Bearer {server.token}\r\n"
-                  "Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
-                  "Content-Type: application/offset+octet-stream\r\n"
-                  f"Content-Length: {len(body)}\r\n\r\n").encode()
     with connect(server) as sock:
-        sock.sendall(head_bytes)
+        sock.sendall(patch_head(server, url, 0, len(body)))
         for start in range(0, len(body), piece):
             sock.sendall(body[start:start + piece])
         [(status, _)] = read_responses(sock, 1)
@@ -149,18 +160,8 @@ def test_uploads_on_many_connections_at_once_keep_their_own_bytes(
 
     assert statuses == dict.fromkeys(range(len(bodies)), 204)
     for url, body in zip(urls, bodies, strict=True):
-        key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
-            "id": head(server, url).headers["mpr-asset-id"]})["asset"]["filePath"]
-        assert stored_sha256(server, key) == hashlib.sha256(body).hexdigest()
-
-
-def patch_head(server: MprServer, url: str, offset: int, length: int,
-               *extra: str) -> bytes:
-    lines = [f"PATCH {url} HTTP/1.1", f"Host: {server.base_url[7:]}",
-             f"Authorization: Bearer {server.token}", "Tus-Resumable: 1.0.0",
-             f"Upload-Offset: {offset}", "Content-Type: application/offset+octet-stream",
-             f"Content-Length: {length}", *extra]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+        asset_id = head(server, url).headers["mpr-asset-id"]
+        assert asset_sha256(server, asset_id) == hashlib.sha256(body).hexdigest()
 
 
 def head_request(server: MprServer, url: str) -> bytes:
@@ -196,9 +197,7 @@ def test_a_patch_and_the_requests_pipelined_after_it_share_one_connection(
 
     assert (first, second, third) == (204, 200, 204)
     assert offset[b"upload-offset"] == str(half).encode()
-    key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
-        "id": done[b"mpr-asset-id"].decode()})["asset"]["filePath"]
-    assert stored_sha256(server, key) == hashlib.sha256(wav).hexdigest()
+    assert asset_sha256(server, done[b"mpr-asset-id"].decode()) == hashlib.sha256(wav).hexdigest()
 
 
 def test_expect_100_continue_is_answered_before_the_body_is_sent(
@@ -233,9 +232,8 @@ def test_a_body_cut_off_keeps_what_arrived_and_the_server_goes_on(
         sock.sendall(patch_head(server, url, sent, len(wav) - sent) + wav[sent:])
         status, headers = read_head(sock)
     assert status == 204
-    key = server.data("query($id: ID!) { asset(id: $id) { filePath } }", {
-        "id": headers[b"mpr-asset-id"].decode()})["asset"]["filePath"]
-    assert stored_sha256(server, key) == hashlib.sha256(wav).hexdigest()
+    assert (asset_sha256(server, headers[b"mpr-asset-id"].decode())
+            == hashlib.sha256(wav).hexdigest())
 
 
 def test_a_refused_patch_closes_the_connection_without_reading_the_body(
