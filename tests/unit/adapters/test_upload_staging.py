@@ -1,13 +1,8 @@
 """The disk staging area: broken bodies keep what arrived, refused ones keep nothing; the
 same whether the app reads the body in chunks or the server copies it (BodyCopy)."""
 
-import asyncio
 import errno
 import hashlib
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -17,59 +12,10 @@ from mpr.domain.upload import (
     ChecksumMismatch,
     OffsetMismatch,
     StagingFull,
-    Upload,
     UploadGone,
-    UploadOptions,
     UploadTooLarge,
 )
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def new_upload(length: int = 100) -> Upload:
-    return Upload(id=uuid.uuid4(), length=length, options=UploadOptions("a.mp4", ("p",), 1.0),
-                  created_by="user:a", created_at=NOW, expires_at=NOW)
-
-
-def copied(*parts: bytes, then: BaseException | None = None,
-           between: Callable[[], Awaitable[None]] | None = None) -> Any:
-    """A BodyCopy as `mpr serve` gives one: each part handed over in a worker thread."""
-
-    async def copy(write: Callable[[memoryview], None]) -> None:
-        for n, part in enumerate(parts):
-            if n and between is not None:
-                await between()
-            await asyncio.to_thread(write, memoryview(part))
-        if then is not None:
-            raise then
-
-    return copy
-
-
-async def no_chunks() -> AsyncIterator[bytes]:
-    raise AssertionError("the chunks are not read when the server copies the body")
-    yield b""  # pragma: no cover
-
-
-@pytest.fixture(params=["chunks", "copied"])
-def body(request) -> Callable[..., dict[str, Any]]:
-    """The body's parts as `append`'s arguments: an async iterator, or a server's copy."""
-    def make(*parts: bytes, then: BaseException | None = None,
-             between: Callable[[], Awaitable[None]] | None = None) -> dict[str, Any]:
-        if request.param == "copied":
-            return {"chunks": no_chunks(), "copy": copied(*parts, then=then, between=between)}
-
-        async def iterate() -> AsyncIterator[bytes]:
-            for n, part in enumerate(parts):
-                if n and between is not None:
-                    await between()
-                yield part
-            if then is not None:
-                raise then
-
-        return {"chunks": iterate()}
-
-    return make
+from tests.unit.adapters.staging_bodies import copied, new_upload, no_chunks
 
 
 @pytest.fixture
