@@ -29,6 +29,7 @@ from tests.integration.tus_helpers import (
     input_keys,
     metadata,
     patch,
+    paused_patch,
     settled_offset,
     sha256_of,
     staged_files,
@@ -82,6 +83,46 @@ def tus_client(server: MprServer, token: str | None = None) -> TusClient:
                      headers={"Authorization": f"Bearer {token or server.token}"})
 
 
+def ffprobe_waits(server: MprServer) -> list[str]:
+    """Where the server's live ffprobe children wait in the kernel (/proc/PID/wchan)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0")[0]
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            if os.path.basename(argv0) == b"ffprobe" and int(ppid) == server.pid:
+                found.append((entry / "wchan").read_text() if state != "Z" else "exited")
+    return found
+
+
+def test_the_final_patch_starts_ffprobe_before_its_last_byte_and_it_reads_the_whole_file(
+        upload_server: MprServer, tmp_path: Path) -> None:
+    """ffprobe's start (~70 ms here) overlaps the body: its open of the staged file waits
+    on MPR's write lease. The clip's index is at its end, so an ffprobe reading the file
+    early would refuse it."""
+    data = make_clip(tmp_path / "index-last.mp4", duration=3).read_bytes()
+    assert data.find(b"moov") > data.find(b"mdat") > 0
+    url = create(upload_server, len(data), filename="index-last.mp4").headers["location"]
+    seen: list[list[str]] = []
+
+    def wait_for_the_held_ffprobe() -> None:
+        deadline = time.monotonic() + 10
+        while "__break_lease" not in (seen[-1] if seen else []):
+            assert time.monotonic() < deadline, f"no ffprobe held back by the lease: {seen[-3:]}"
+            time.sleep(0.05)
+            seen.append(ffprobe_waits(upload_server))
+
+    status, headers = paused_patch(upload_server, url, data, len(data) // 2,
+                                   wait_for_the_held_ffprobe)
+
+    assert status == 204
+    assert seen[-1] == ["__break_lease"]
+    found = upload_server.data("query ($id: ID!) { asset(id: $id) { status duration } }",
+                               {"id": headers["mpr-asset-id"]})["asset"]
+    assert found["status"] == "ready"
+    assert abs(found["duration"] - 3) < 0.1
+
+
 @pytest.mark.slow
 def test_a_300_mb_upload_cut_midway_resumes_from_the_servers_offset(
         upload_server: MprServer, big_wav: Path) -> None:
@@ -94,7 +135,7 @@ def test_a_300_mb_upload_cut_midway_resumes_from_the_servers_offset(
     cut_patch(upload_server, path, big_wav, send_bytes=120 * MiB)
     kept = settled_offset(upload_server, path)
     assert 0 < kept <= 120 * MiB
-    assert not [k for k in input_keys(upload_server) if k.startswith("uploads/")]
+    assert not [k for k in input_keys(upload_server) if k.startswith("uploads/big")]
 
     resumed = client.uploader(file_path=str(big_wav), url=url, chunk_size=64 * MiB)
     assert resumed.offset == kept

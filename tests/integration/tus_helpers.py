@@ -6,6 +6,7 @@ import base64
 import hashlib
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,6 +72,29 @@ def cut_patch(server: MprServer, url: str, source: Path, send_bytes: int) -> Non
             sock.sendall(chunk)
             left -= len(chunk)
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def paused_patch(server: MprServer, url: str, data: bytes, pause_at: int,
+                 during: Callable[[], None]) -> tuple[int, dict[str, str]]:
+    """A PATCH of the whole file whose body stops at pause_at while `during` runs; the
+    answer's status and headers."""
+    parts = urlsplit(server.base_url)
+    request = (f"PATCH {url} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+               f"Authorization: Bearer {server.token}\r\nTus-Resumable: 1.0.0\r\n"
+               "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n"
+               f"Content-Length: {len(data)}\r\n\r\n").encode()
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
+        sock.sendall(request + data[:pause_at])
+        during()
+        sock.sendall(data[pause_at:])
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            got = sock.recv(65536)
+            assert got, f"the connection closed after {answer!r}"
+            answer += got
+    lines = answer.partition(b"\r\n\r\n")[0].decode().split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), headers
 
 
 def settled_offset(server: MprServer, url: str, timeout: float = 30) -> int:

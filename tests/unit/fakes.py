@@ -390,7 +390,10 @@ class FakeProber:
         self.file_media = MediaInfo(duration=None, container="mp4", video_codec="h264",
                                     audio_codec="aac", width=640, height=360)
 
-    async def probe(self, source: MediaSource) -> MediaInfo:
+    async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
+                    ) -> MediaInfo:
+        if complete is not None:
+            await complete
         locator = source.locator
         key = locator.removeprefix("memory://")
         if key in self.media:

@@ -3,6 +3,7 @@ input store's put_file reads a local file)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import uuid
@@ -11,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from mpr.domain.errors import NotFound
-from mpr.domain.pipeline import MediaSource
-from mpr.domain.ports import BodyCopy, UploadStaging
+from mpr.domain.pipeline import MediaSource, StagedBytesIncomplete
+from mpr.domain.ports import BodyCopy, EarlyReader, UploadStaging
 from mpr.domain.upload import ChecksumMismatch, StagingFull, Upload, UploadTooLarge
 
 
@@ -20,6 +21,7 @@ class FakeUploadStaging:
     def __init__(self, root: Path, room: int = 10**12) -> None:
         self.root, self.room = root, room
         self.records: dict[uuid.UUID, Upload] = {}
+        self.hold, self.lapse = True, False  # early readers: started; told to give up
 
     def path(self, upload_id: uuid.UUID) -> Path:
         return self.root / f"{upload_id}.part"
@@ -36,10 +38,32 @@ class FakeUploadStaging:
         return replace(self.records[upload_id], job_ids=list(self.records[upload_id].job_ids))
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
-                     ) -> Upload:
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None,
+                     early: EarlyReader | None = None) -> Upload:
+        """As the disk's: an early reader starts before the write (unless `hold` is off) and
+        is told the bytes are complete after it, or to give up (also when `lapse` is set)."""
         upload = await self.get(upload_id)
         upload.check_patch(offset, None)
+        complete: asyncio.Future[None] | None = None
+        if early is not None and self.hold:
+            complete = asyncio.get_running_loop().create_future()
+            early(MediaSource.at(str(self.path(upload_id))), complete)
+        try:
+            upload = await self._write(upload, offset, chunks, checksum, copy)
+        except BaseException:
+            if complete is not None:
+                complete.set_exception(StagedBytesIncomplete("the body broke off"))
+            raise
+        if complete is not None:
+            if upload.complete and not self.lapse:
+                complete.set_result(None)
+            else:
+                complete.set_exception(StagedBytesIncomplete("held too long"))
+        return upload
+
+    async def _write(self, upload: Upload, offset: int, chunks: AsyncIterator[bytes],
+                     checksum: tuple[str, bytes] | None, copy: BodyCopy | None) -> Upload:
+        upload_id = upload.id
         if copy is None:
             data = b"".join([c async for c in chunks])
         else:

@@ -3,17 +3,47 @@ start the jobs it asked for. A file that is not media, or a store that fails, le
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 
 from mpr.application.create_job import CreateJob, CreateJobCommand
 from mpr.domain.asset import Location, MediaAsset
 from mpr.domain.errors import Conflict, MprError, NotFound, ProbeError, StorageError
 from mpr.domain.media import MediaInfo
+from mpr.domain.pipeline import MediaSource, StagedBytesIncomplete
 from mpr.domain.ports import Clock, MediaProber, MediaStorage, UnitOfWorkFactory, UploadStaging
 from mpr.domain.upload import NotMedia, Upload, UploadState, upload_key
 
 log = logging.getLogger(__name__)
 KEY_ATTEMPTS = 4  # the plain name, then with more and more of the upload's id
+
+
+class EarlyProbe:
+    """An upload's probe started as its final PATCH begins (an EarlyReader for the staging):
+    the prober's start then overlaps the body instead of following it."""
+
+    def __init__(self, prober: MediaProber) -> None:
+        self._prober = prober
+        self._task: asyncio.Task[MediaInfo] | None = None
+
+    def __call__(self, source: MediaSource, complete: Awaitable[None]) -> None:
+        self._task = asyncio.create_task(self._prober.probe(source, complete))
+
+    async def result(self) -> MediaInfo | None:
+        """What the probe found; None when it did not start or gave up (probe afresh)."""
+        if self._task is None:
+            return None
+        try:
+            return await self._task
+        except StagedBytesIncomplete as e:
+            log.info("early probe gave up (%s); probing the complete file", e)
+            return None
+
+    def close(self) -> None:
+        """Stop a probe still running (the PATCH failed, or its answer was not wanted)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
 
 class FinishUpload:
@@ -24,9 +54,14 @@ class FinishUpload:
         self._uow, self._staging, self._store = uow, staging, store
         self._prober, self._clock, self._create_job = prober, clock, create_job
 
-    async def __call__(self, upload: Upload) -> tuple[Upload, list[str]]:
+    def early(self) -> EarlyProbe:
+        """A probe to start on the file before its last byte (UploadStaging.append)."""
+        return EarlyProbe(self._prober)
+
+    async def __call__(self, upload: Upload, early: EarlyProbe | None = None
+                       ) -> tuple[Upload, list[str]]:
         """The registered upload and why any asked-for job could not start."""
-        media = await self._probe(upload)
+        media = await self._probe(upload, early)
         try:
             asset = await self._store_and_register(upload, media)
         except BaseException:
@@ -37,8 +72,11 @@ class FinishUpload:
         await self._staging.save(upload)
         return upload, problems
 
-    async def _probe(self, upload: Upload) -> MediaInfo:
+    async def _probe(self, upload: Upload, early: EarlyProbe | None) -> MediaInfo:
         try:
+            media = await early.result() if early is not None else None
+            if media is not None:
+                return media
             async with self._staging.open_source(upload.id) as source:
                 return await self._prober.probe(source)
         except ProbeError as e:

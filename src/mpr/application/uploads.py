@@ -88,13 +88,20 @@ class Uploads:
         on the last byte the file is registered (FinishUpload)."""
         upload = await self.status(principal, upload_id)
         upload.check_patch(offset, body_length)
-        upload = await self._staging.append(upload.id, offset, chunks, checksum, copy)
-        upload.expires_at = self._clock.now() + self.limits.expiry
-        if not upload.complete:
-            await self._staging.save(upload)
-            return Appended(upload)
-        finished, problems = await self._finish(upload)
-        return Appended(finished, problems)
+        final = body_length is not None and offset + body_length == upload.length
+        early = self._finish.early() if final else None
+        try:
+            upload = await self._staging.append(upload.id, offset, chunks, checksum, copy,
+                                                early)
+            upload.expires_at = self._clock.now() + self.limits.expiry
+            if not upload.complete:
+                await self._staging.save(upload)
+                return Appended(upload)
+            finished, problems = await self._finish(upload, early)
+            return Appended(finished, problems)
+        finally:
+            if early is not None:
+                early.close()
 
     async def terminate(self, principal: Principal, upload_id: str) -> None:
         """Cancel an upload: its bytes and record go (a registered asset stays)."""

@@ -26,6 +26,10 @@ class TranscodeSpec:
     source_has_audio: bool | None = None
 
 
+class StagedBytesIncomplete(Exception):
+    """A reader started before a staged file was complete must give up (EarlyReader)."""
+
+
 @dataclass(frozen=True, slots=True)
 class MediaSource:
     """Where ffmpeg/ffprobe read one object: a locator, plus descriptors the child inherits.

@@ -1,6 +1,7 @@
 """Upload use cases on fakes: limits, ownership, expiry, and what the last byte leads to."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,8 +41,14 @@ class MediaProber(FakeProber):
     def __init__(self) -> None:
         super().__init__()
         self.refuse = False
+        self.runs: list[tuple[str, int]] = []  # ("early" or "afresh", bytes it read)
 
-    async def probe(self, source: MediaSource) -> MediaInfo:
+    async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
+                    ) -> MediaInfo:
+        if complete is not None:
+            await complete
+        self.runs.append(("afresh" if complete is None else "early",
+                          Path(source.locator).stat().st_size))
         if self.refuse:
             raise ProbeError("Invalid data found when processing input")
         return make_media(duration=4.0)
@@ -223,3 +230,62 @@ async def test_cancelling_removes_the_bytes(uploads, staging):
 
     assert staging.records == {}
     assert staging.files() == []
+
+
+async def test_the_final_patch_starts_the_probe_before_its_bytes_and_it_reads_them_all(
+        uploads, tables, media_prober):
+    upload = await uploads.create(ALICE, len(DATA), UploadOptions("clip.mp4"))
+    await uploads.append(ALICE, str(upload.id), 0, 40, body(DATA[:40]))
+    assert media_prober.runs == []  # not the final PATCH: nothing started
+
+    appended = await uploads.append(ALICE, str(upload.id), 40, 60, body(DATA[40:]))
+
+    assert media_prober.runs == [("early", len(DATA))]
+    assert tables.assets[appended.upload.asset_id].status is AssetStatus.READY
+
+
+async def test_an_early_probe_that_gives_up_is_followed_by_a_probe_of_the_whole_file(
+        uploads, tables, staging, media_prober):
+    staging.lapse = True  # the final bytes took longer than a hold may last
+
+    appended = await send(uploads)
+
+    assert media_prober.runs == [("afresh", len(DATA))]
+    assert tables.assets[appended.upload.asset_id].status is AssetStatus.READY
+
+
+async def test_where_the_staging_cannot_hold_the_file_the_probe_runs_after_the_bytes(
+        uploads, staging, media_prober):
+    staging.hold = False
+
+    await send(uploads)
+
+    assert media_prober.runs == [("afresh", len(DATA))]
+
+
+async def test_an_early_probe_that_finds_no_media_refuses_the_upload_and_leaves_nothing(
+        uploads, tables, input_storage, staging, media_prober):
+    media_prober.refuse = True
+
+    with pytest.raises(NotMedia, match=r"clip\.mp4"):
+        await send(uploads)
+
+    assert [kind for kind, _ in media_prober.runs] == ["early"]
+    assert (tables.assets, input_storage.objects, staging.files()) == ({}, {}, [])
+
+
+async def test_a_final_body_that_breaks_off_stops_its_early_probe_and_keeps_the_bytes(
+        uploads, staging, media_prober):
+    upload = await uploads.create(ALICE, len(DATA), UploadOptions("clip.mp4"))
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield DATA[:30]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await uploads.append(ALICE, str(upload.id), 0, len(DATA), broken())
+    await asyncio.sleep(0)  # let the early probe see it must give up
+
+    assert media_prober.runs == []
+    assert asyncio.all_tasks() == {asyncio.current_task()}  # the early probe has ended
+    assert staging.records[upload.id].state is UploadState.RECEIVING

@@ -8,6 +8,7 @@ it would hold the interpreter lock for 90-220 ms and stall the event loop."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from mpr.adapters.ffmpeg.command import is_url
 from mpr.domain.errors import ProbeError
@@ -22,8 +23,11 @@ class PyAvOutputProber:
         """Import PyAV now, before the process serves anything."""
         import mpr.adapters.ffmpeg.pyav_probe  # noqa: F401
 
-    async def probe(self, source: MediaSource) -> MediaInfo:
+    async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
+                    ) -> MediaInfo:
         """Media metadata of the local file; ProbeError when it is not readable audio/video."""
+        if complete is not None:  # in process there is no start to gain: wait for the file
+            await complete
         if is_url(source.locator):
             raise ProbeError("the output prober reads local files only")
         return await asyncio.to_thread(_probe_file, source.locator)

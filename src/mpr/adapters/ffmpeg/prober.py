@@ -7,6 +7,7 @@ import contextlib
 import json
 import math
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from mpr.adapters.ffmpeg.child import Child
@@ -29,9 +30,12 @@ class FfprobeProber:
         self._ffprobe = ffprobe
         self._timeout = timeout
 
-    async def probe(self, source: MediaSource) -> MediaInfo:
-        """Media metadata of the file; ProbeError when it is not readable audio/video."""
-        stdout = await self._run(source)
+    async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
+                    ) -> MediaInfo:
+        """Media metadata of the file; ProbeError when it is not readable audio/video.
+        Given `complete`, ffprobe starts now (its start is most of a probe's time) and its
+        timeout counts from when `complete` resolves."""
+        stdout = await self._run(source, complete)
         try:
             data = json.loads(stdout)
         except ValueError as e:
@@ -55,16 +59,19 @@ class FfprobeProber:
         if reason is not None:
             raise ProbeError(reason)
 
-    async def _run(self, source: MediaSource) -> bytes:
+    async def _run(self, source: MediaSource, complete: Awaitable[None] | None) -> bytes:
         arg = media_arg(source.locator)
         argv = [self._ffprobe, "-v", "error", "-print_format", "json", "-show_format",
                 "-show_streams", *source_options(source), arg]
-        return await self._output(argv, arg, source.fds)
+        return await self._output(argv, arg, source.fds, complete)
 
-    async def _output(self, argv: list[str], arg: str, fds: tuple[int, ...]) -> bytes:
+    async def _output(self, argv: list[str], arg: str, fds: tuple[int, ...],
+                      complete: Awaitable[None] | None = None) -> bytes:
         """The stdout of an ffprobe run; ProbeError when it fails or times out."""
         process = await self._start(argv, fds)
         try:
+            if complete is not None:
+                await complete
             stdout, stderr = await asyncio.wait_for(process.communicate(), self._timeout)
         except TimeoutError as e:
             await _kill(process)

@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mpr.adapters.storage.early_read import EarlyRead, hold_seconds
 from mpr.adapters.storage.safe_open import close_quietly
 from mpr.domain.errors import NotFound, StorageError
 from mpr.domain.pipeline import MediaSource
-from mpr.domain.ports import BodyCopy
+from mpr.domain.ports import BodyCopy, EarlyReader
 from mpr.domain.upload import (
     ChecksumMismatch,
     OffsetMismatch,
@@ -51,9 +52,12 @@ class DiskUploadStaging:
     """Uploads staged in one directory (put it on the input store's filesystem: finished
     files are then hard-linked into the store, not copied)."""
 
-    def __init__(self, root: Path, free: Callable[[Path], int] = free_bytes) -> None:
+    def __init__(self, root: Path, free: Callable[[Path], int] = free_bytes,
+                 early_seconds: float | None = None) -> None:
         self.root = root
         self._free = free
+        # how long an early reader may be held back (early_read); 0: never start one
+        self._hold_seconds = hold_seconds() if early_seconds is None else early_seconds
 
     def _dir(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -108,16 +112,21 @@ class DiskUploadStaging:
             raise StorageError(f"cannot record upload {upload.id}: {e.strerror}") from None
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
-                     ) -> Upload:
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None,
+                     early: EarlyReader | None = None) -> Upload:
         fd = await asyncio.to_thread(self._open_locked, upload_id)
         try:
             upload = await self.get(upload_id)
             upload.check_patch(offset, None)
-            if copy is None:
-                upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
-            else:
-                upload.offset = await self._write_copied(fd, upload, copy, checksum)
+            source = MediaSource(locator=str(self.path(upload_id)),
+                                 name=upload.options.filename)
+            with EarlyRead(fd, source, early, self._hold_seconds) as held:
+                if copy is None:
+                    upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
+                else:
+                    upload.offset = await self._write_copied(fd, upload, copy, checksum)
+                if upload.complete:
+                    held.finished()
             _refuse_if_removed(fd, upload_id)
             await self.save(upload)
             return upload
@@ -125,16 +134,21 @@ class DiskUploadStaging:
             close_quietly(fd)  # closing releases the lock
 
     def _open_locked(self, upload_id: uuid.UUID) -> int:
+        busy = OffsetMismatch(f"another request is writing upload {upload_id}; wait for it "
+                              "to end, then ask for the offset with HEAD")
         try:
-            fd = os.open(self.path(upload_id), os.O_WRONLY | os.O_CLOEXEC)
+            # O_NONBLOCK: refused at once, not held back, when a final PATCH leases the file
+            fd = os.open(self.path(upload_id), os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             raise NotFound("upload", upload_id) from None
+        except BlockingIOError:
+            raise busy from None
         try:
+            os.set_blocking(fd, True)
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise OffsetMismatch(f"another request is writing upload {upload_id}; wait for "
-                                 "it to end, then ask for the offset with HEAD") from None
+            raise busy from None
         return fd
 
     async def _write_chunks(self, fd: int, upload: Upload, chunks: AsyncIterator[bytes],

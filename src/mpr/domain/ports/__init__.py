@@ -36,6 +36,7 @@ from mpr.domain.ports.repositories import (
 )
 from mpr.domain.ports.storage import (
     BodyCopy,
+    EarlyReader,
     MediaStorage,
     ObjectReader,
     StoreChanges,
@@ -55,6 +56,7 @@ __all__ = [
     "Clock",
     "DeletionRepository",
     "Dispatch",
+    "EarlyReader",
     "EventChannel",
     "HealthCheck",
     "JobQueue",

@@ -19,8 +19,13 @@ ProgressCallback = Callable[[Progress], Awaitable[None]]
 
 
 class MediaProber(Protocol):
-    async def probe(self, source: MediaSource) -> MediaInfo:
-        """Media metadata of an opened source; ProbeError when it is not valid media."""
+    async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
+                    ) -> MediaInfo:
+        """Media metadata of an opened source; ProbeError when it is not valid media.
+
+        Given `complete`, the source is a file still being written whose open waits until it
+        is whole (EarlyReader): start the reading process now, count its time from when
+        `complete` resolves, and stop it and raise what `complete` raises."""
         ...
 
 

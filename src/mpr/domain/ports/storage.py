@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Protocol
@@ -112,6 +112,16 @@ class BodyCopy(Protocol):
         ...
 
 
+class EarlyReader(Protocol):
+    """Starts reading a staged file while its last bytes are still being written."""
+
+    def __call__(self, source: MediaSource, complete: Awaitable[None]) -> None:
+        """Start a reader of `source` now (a task; do not wait here). Its process's open of
+        the file waits until the bytes are all there: `complete` resolves then, or raises
+        StagedBytesIncomplete when they will not be, and the reader must give up."""
+        ...
+
+
 class UploadStaging(Protocol):
     """Where uploads accumulate on local disk until their last byte (one file + a record each);
     safe to share between processes."""
@@ -125,10 +135,12 @@ class UploadStaging(Protocol):
         ...
 
     async def append(self, upload_id: uuid.UUID, offset: int, chunks: AsyncIterator[bytes],
-                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None
-                     ) -> Upload:
+                     checksum: tuple[str, bytes] | None = None, copy: BodyCopy | None = None,
+                     early: EarlyReader | None = None) -> Upload:
         """Write the chunks (or, given `copy`, what it hands over) at offset, one writer at a
         time, and record the new offset: what arrived before a broken connection is kept.
+        Given `early` (the body is meant to end the upload), the staging may start it on the
+        file before writing (or not, where it cannot hold the reader back).
         OffsetMismatch when offset is not the upload's (or another request writes it),
         UploadTooLarge past its length,
         ChecksumMismatch (nothing kept) when (algorithm, digest) does not match the bytes,
