@@ -20,7 +20,9 @@ curl to the trivial receiver took 0.41 to 2.3 s from one run to the next; with i
 medians were 0.52 to 0.67 s and its bests 0.42 to 0.47 s in four runs of the benchmark
 (2026-12-03). Even so a contender varies by a factor of 2 to 3 within a sitting (see
 bench/README.md). For curl -> MPR the POST and the PATCH are also timed
-apart: the PATCH's answer waits for the probe (one ffprobe start, ~90 ms) and registration.
+apart: the PATCH's answer waits for the probe and the registration. After the rounds,
+--tail-rounds uploads are sent by sendfile on a raw socket and timed from their last byte
+to the answer: the end of an upload alone, which the body's noise does not hide.
 
 The reference is the faster of two trivial receivers, one reading 4 MiB at a time and one
 256 KiB (what MPR's copy reads). As the host's noise decides which run is best, the bench
@@ -159,6 +161,33 @@ def curl_via_tus(client: httpx.Client, token: str, source: Path,
     return url
 
 
+def tail_via_tus(client: httpx.Client, token: str, source: Path) -> tuple[str, float]:
+    """One upload whose PATCH body goes by sendfile on a raw socket; its URL and the time
+    from the last byte handed to the kernel to the answer's first byte: the end of the
+    upload (probe, move, registration) plus the server's read of what the socket buffers
+    held, without the body's throughput and its noise."""
+    auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    name = base64.b64encode(b"bench.wav").decode()
+    size = source.stat().st_size
+    created = client.post("/api/uploads/", headers={
+        **auth, "Upload-Length": str(size), "Upload-Metadata": f"filename {name}"})
+    created.raise_for_status()
+    base = client.base_url
+    head = "".join(f"{k}: {v}\r\n" for k, v in {
+        **auth, "Host": f"{base.host}:{base.port}", "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+        "Content-Length": str(size)}.items())
+    with socket.create_connection((base.host, base.port or 80)) as sock, source.open("rb") as f:
+        sock.sendall(f"PATCH {created.headers['location']} HTTP/1.1\r\n{head}\r\n".encode())
+        sock.sendfile(f)
+        sent = time.perf_counter()
+        answer = sock.recv(4096)
+        tail = time.perf_counter() - sent
+    if not answer.startswith(b"HTTP/1.1 204"):
+        raise SystemExit(f"the raw PATCH failed: {answer[:200]!r}")
+    return str(base).rstrip("/") + created.headers["location"], tail
+
+
 def asset_of(client: httpx.Client, url: str) -> str:
     """The asset a finished upload became (asked after the timing)."""
     answer = client.head(url, headers={"Tus-Resumable": "1.0.0"})
@@ -198,6 +227,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tail-rounds", type=int, default=8,
+                        help="uploads timed from their last byte to the answer, after the rounds")
     parser.add_argument("--warm-gib", type=int, default=2,
                         help="GiB of memory written and freed before each run (0: none)")
     args = parser.parse_args()
@@ -269,6 +300,17 @@ def main() -> None:
             counted = {k: v[-args.rounds:] for k, v in phases.items()}  # not the warm-up's
             print("  curl -> MPR tus, medians: " + ", ".join(
                 f"{k} {statistics.median(v) * 1000:.0f} ms" for k, v in counted.items()))
+            tails = []
+            for _ in range(args.tail_rounds):
+                warm_memory(args.warm_gib)
+                url, tail = tail_via_tus(server.client, token, source)
+                tails.append(tail)
+                patched.append(url)
+                clean()
+            if tails:
+                print(f"  end of the upload, last byte sent -> answer ({len(tails)} uploads): "
+                      f"median {statistics.median(tails) * 1000:.0f} ms, "
+                      f"{min(tails) * 1000:.0f}-{max(tails) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
