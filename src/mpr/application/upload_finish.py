@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
 from mpr.application.create_job import CreateJob, CreateJobCommand
 from mpr.domain.asset import Location, MediaAsset
@@ -17,15 +17,19 @@ from mpr.domain.upload import NotMedia, Upload, UploadState, upload_key
 
 log = logging.getLogger(__name__)
 KEY_ATTEMPTS = 4  # the plain name, then with more and more of the upload's id
+# Final PATCHes whose probe may start before their last byte, at once: each holds a waiting
+# ffprobe process, and a stalled body holds it until the staging gives up on it (~40 s).
+EARLY_PROBES = 16
 
 
 class EarlyProbe:
     """An upload's probe started as its final PATCH begins (an EarlyReader for the staging):
     the prober's start then overlaps the body instead of following it."""
 
-    def __init__(self, prober: MediaProber) -> None:
-        self._prober = prober
+    def __init__(self, prober: MediaProber, on_close: Callable[[], None]) -> None:
+        self._prober, self._on_close = prober, on_close
         self._task: asyncio.Task[MediaInfo] | None = None
+        self._closed = False
 
     def __call__(self, source: MediaSource, complete: Awaitable[None]) -> None:
         self._task = asyncio.create_task(self._prober.probe(source, complete))
@@ -44,6 +48,9 @@ class EarlyProbe:
         """Stop a probe still running (the PATCH failed, or its answer was not wanted)."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        if not self._closed:
+            self._closed = True
+            self._on_close()
 
 
 class FinishUpload:
@@ -53,10 +60,18 @@ class FinishUpload:
                  prober: MediaProber, clock: Clock, create_job: CreateJob) -> None:
         self._uow, self._staging, self._store = uow, staging, store
         self._prober, self._clock, self._create_job = prober, clock, create_job
+        self._early_open = 0
 
-    def early(self) -> EarlyProbe:
-        """A probe to start on the file before its last byte (UploadStaging.append)."""
-        return EarlyProbe(self._prober)
+    def early(self) -> EarlyProbe | None:
+        """A probe to start on the file before its last byte (UploadStaging.append); None
+        while EARLY_PROBES are open (the probe then follows the body). Close it after use."""
+        if self._early_open >= EARLY_PROBES:
+            return None
+        self._early_open += 1
+        return EarlyProbe(self._prober, self._early_closed)
+
+    def _early_closed(self) -> None:
+        self._early_open -= 1
 
     async def __call__(self, upload: Upload, early: EarlyProbe | None = None
                        ) -> tuple[Upload, list[str]]:

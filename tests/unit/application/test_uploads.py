@@ -9,7 +9,7 @@ import pytest
 
 from mpr.application.authorization import Principal, PrincipalKind
 from mpr.application.create_job import CreateJob
-from mpr.application.upload_finish import FinishUpload
+from mpr.application.upload_finish import EARLY_PROBES, FinishUpload
 from mpr.application.uploads import UploadLimits, Uploads
 from mpr.domain.asset import AssetStatus
 from mpr.domain.errors import Forbidden, ProbeError, StorageError, ValidationError
@@ -289,3 +289,21 @@ async def test_a_final_body_that_breaks_off_stops_its_early_probe_and_keeps_the_
     assert media_prober.runs == []
     assert asyncio.all_tasks() == {asyncio.current_task()}  # the early probe has ended
     assert staging.records[upload.id].state is UploadState.RECEIVING
+
+
+async def test_at_most_a_set_number_of_probes_wait_early_at_once(
+        uow, staging, input_storage, media_prober, clock, queue, output_storage):
+    """Each early probe is a waiting ffprobe process: a crowd of stalled final PATCHes
+    must not make a crowd of them."""
+    finish = FinishUpload(uow, staging, input_storage, media_prober, clock,
+                          CreateJob(uow, queue, clock, output_storage))
+    uploads = Uploads(uow, staging, finish, clock, UploadLimits(1000, timedelta(hours=1)))
+    waiting = [finish.early() for _ in range(EARLY_PROBES)]
+    assert None not in waiting
+
+    await send(uploads)
+    assert media_prober.runs == [("afresh", len(DATA))]
+
+    waiting.pop().close()
+    await send(uploads)
+    assert media_prober.runs[-1] == ("early", len(DATA))
