@@ -207,7 +207,7 @@ def mpr_client(base: str, token: str, source: Path) -> str:
 
 
 def delete_asset(client: httpx.Client, asset_id: str) -> None:
-    """The uploaded file leaves the input store (its pages are freed, as cp's and curl's)."""
+    """The upload's asset is removed (its file, by the caller: see clean())."""
     answer = client.post("/graphql", json={
         "query": "mutation ($id: ID!) { deleteAsset(id: $id) { ok } }",
         "variables": {"id": asset_id}}).json()
@@ -257,6 +257,10 @@ def main() -> None:
                     uploaded.append(asset_of(server.client, patched.pop()))
                 while uploaded:
                     delete_asset(server.client, uploaded.pop())
+                # deleteAsset leaves a source's file in the input store (MPR never removes
+                # what is there): the bench removes the uploaded ones itself, as cp's copy
+                for stored in (server.data_dir / "media" / "in").rglob("*.wav"):
+                    stored.unlink()
 
             contenders: dict[str, Callable[[], object]] = {
                 "cp": lambda: shutil.copyfile(source, root / "cp-copy"),
