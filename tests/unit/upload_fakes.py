@@ -52,13 +52,13 @@ class FakeUploadStaging:
             upload = await self._write(upload, offset, chunks, checksum, copy)
         except BaseException:
             if complete is not None:
-                complete.set_exception(StagedBytesIncomplete("the body broke off"))
+                _give_up(complete, "the body broke off")
             raise
         if complete is not None:
             if upload.complete and not self.lapse:
                 complete.set_result(None)
             else:
-                complete.set_exception(StagedBytesIncomplete("held too long"))
+                _give_up(complete, "held too long")
         return upload
 
     async def _write(self, upload: Upload, offset: int, chunks: AsyncIterator[bytes],
@@ -104,3 +104,9 @@ class FakeUploadStaging:
 
 def _typed(staging: FakeUploadStaging) -> UploadStaging:
     return staging  # mypy holds the fake to its Protocol
+
+
+def _give_up(complete: asyncio.Future[None], reason: str) -> None:
+    """As early_read does: the reader is told, and no one else need look."""
+    complete.set_exception(StagedBytesIncomplete(reason))
+    complete.exception()

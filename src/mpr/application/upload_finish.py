@@ -46,8 +46,11 @@ class EarlyProbe:
 
     def close(self) -> None:
         """Stop a probe still running (the PATCH failed, or its answer was not wanted)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        if self._task is not None:
+            if not self._task.done():
+                self._task.cancel()
+            elif not self._task.cancelled():
+                self._task.exception()  # an unread failure (the PATCH failed first): no warning
         if not self._closed:
             self._closed = True
             self._on_close()

@@ -1,6 +1,7 @@
 """Upload use cases on fakes: limits, ownership, expiry, and what the last byte leads to."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from pathlib import Path
@@ -40,11 +41,13 @@ class MediaProber(FakeProber):
 
     def __init__(self) -> None:
         super().__init__()
-        self.refuse = False
+        self.refuse = self.cannot_start = False
         self.runs: list[tuple[str, int]] = []  # ("early" or "afresh", bytes it read)
 
     async def probe(self, source: MediaSource, complete: Awaitable[None] | None = None
                     ) -> MediaInfo:
+        if self.cannot_start:
+            raise ProbeError("cannot start ffprobe (check MPR_FFPROBE): No such file")
         if complete is not None:
             await complete
         self.runs.append(("afresh" if complete is None else "early",
@@ -307,3 +310,21 @@ async def test_at_most_a_set_number_of_probes_wait_early_at_once(
     waiting.pop().close()
     await send(uploads)
     assert media_prober.runs[-1] == ("early", len(DATA))
+
+
+async def test_an_early_probe_that_failed_unread_before_a_broken_body_logs_no_warning(
+        uploads, media_prober, caplog):
+    media_prober.cannot_start = True
+    upload = await uploads.create(ALICE, len(DATA), UploadOptions("clip.mp4"))
+
+    async def broken() -> AsyncIterator[bytes]:
+        await asyncio.sleep(0.01)  # the early probe fails meanwhile
+        yield DATA[:30]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        await uploads.append(ALICE, str(upload.id), 0, len(DATA), broken())
+    gc.collect()
+    await asyncio.sleep(0)
+
+    assert "never retrieved" not in caplog.text
