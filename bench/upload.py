@@ -26,7 +26,8 @@ to the answer: the end of an upload alone, which the body's noise does not hide.
 
 The reference is the faster of two trivial receivers, one reading 4 MiB at a time and one
 256 KiB (what MPR's copy reads). As the host's noise decides which run is best, the bench
-also prints each round's ratio (the round's faster receiver over MPR) and the CPU seconds
+also prints the ratio of the medians, each round's ratio (the round's faster receiver over
+MPR) and the CPU seconds
 per upload of MPR's server (curl's PATCH; ffprobe, a child, not counted) against the
 receiver thread's: the latter pair varies far less from one sitting to the next."""
 
@@ -291,6 +292,10 @@ def main() -> None:
             print(f"  (the ratios below are against the faster receiver's best, {curl:.2f} s)")
             report("curl -> MPR tus (POST + PATCH)", runs["mpr-curl"], size, curl)
             report("mpr upload client -> MPR tus", runs["mpr"], size, curl)
+            receiver = min(statistics.median(runs["curl"]), statistics.median(runs["curl-256k"]))
+            print(f"  medians: the faster receiver's {receiver:.2f} s over MPR's: curl -> MPR "
+                  f"{receiver / statistics.median(runs['mpr-curl']):.2f}, MPR's client "
+                  f"{receiver / statistics.median(runs['mpr']):.2f}")
             references = [min(pair) for pair in zip(runs["curl"], runs["curl-256k"],
                                                     strict=True)]
             print("  per round, the faster receiver's time over MPR's (median, lowest-highest):")
