@@ -18,11 +18,11 @@ import asyncio
 import contextlib
 import fcntl
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
 
-from mpr.domain.pipeline import MediaSource, StagedBytesIncomplete
-from mpr.domain.ports import EarlyReader
+from mpr.domain.pipeline import StagedBytesIncomplete
 
 LEASE_BREAK_TIME = Path("/proc/sys/fs/lease-break-time")
 MARGIN_SECONDS = 5.0  # the hold ends this long before the kernel would end the lease
@@ -38,13 +38,13 @@ def hold_seconds(setting: Path = LEASE_BREAK_TIME) -> float:
 
 
 class EarlyRead:
-    """While the block runs, `fd`'s file is leased and `reader` waits to open it; `finished`
-    says its bytes are all there. Leaving the block lets the reader go on, or tells it to give
-    up (the bytes are not complete, or the hold lasted too long)."""
+    """While the block runs, `fd`'s file is leased and the reader `start` started waits to
+    open it; `finished` says its bytes are all there. Leaving the block lets the reader go on,
+    or tells it to give up (the bytes are not complete, or the hold lasted too long)."""
 
-    def __init__(self, fd: int, source: MediaSource, reader: EarlyReader | None,
+    def __init__(self, fd: int, start: Callable[[Awaitable[None]], None] | None,
                  seconds: float) -> None:
-        self._fd, self._source, self._reader, self._seconds = fd, source, reader, seconds
+        self._fd, self._start, self._seconds = fd, start, seconds
         self._complete: asyncio.Future[None] | None = None
         self._lapse: asyncio.TimerHandle | None = None
         self._finished = False
@@ -54,13 +54,13 @@ class EarlyRead:
         self._finished = True
 
     def __enter__(self) -> EarlyRead:
-        if self._reader is None or self._seconds <= 0 or not _lease(self._fd):
+        if self._start is None or self._seconds <= 0 or not _lease(self._fd):
             return self
         loop = asyncio.get_running_loop()
         self._complete = loop.create_future()
         self._lapse = loop.call_later(self._seconds, self._give_up,
                                       "the final bytes took longer than a lease may hold")
-        self._reader(self._source, self._complete)
+        self._start(self._complete)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -118,9 +119,9 @@ class DiskUploadStaging:
         try:
             upload = await self.get(upload_id)
             upload.check_patch(offset, None)
-            source = MediaSource(locator=str(self.path(upload_id)),
-                                 name=upload.options.filename)
-            with EarlyRead(fd, source, early, self._hold_seconds) as held:
+            start = None if early is None else functools.partial(early, MediaSource(
+                locator=str(self.path(upload_id)), name=upload.options.filename))
+            with EarlyRead(fd, start, self._hold_seconds) as held:
                 if copy is None:
                     upload.offset = await self._write_chunks(fd, upload, chunks, checksum)
                 else:
